@@ -1,0 +1,107 @@
+"""What every command shares: settings from options and environment, clear errors, tables or JSON."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from applinks.errors import AppLinksError
+from applinks.host import HostUser
+from applinks.instance import Instance
+from applinks.settings import Settings
+
+console = Console()
+err_console = Console(stderr=True)
+
+# The operator at the command line owns the installation: a system administrator.
+CLI_ACTOR = HostUser("cli", "command line", is_admin=True, is_sysadmin=True)
+
+
+class State:
+    data_dir: Path | None = None
+    database_url: str | None = None
+
+
+state = State()
+
+
+def make_settings(**overrides: Any) -> Settings:
+    values = {k: v for k, v in overrides.items() if v is not None}
+    if state.data_dir is not None:
+        values.setdefault("data_dir", state.data_dir)
+    if state.database_url is not None:
+        values.setdefault("database_url", state.database_url)
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        fail(f"invalid settings: {problems}")
+        raise  # pragma: no cover - fail() exits
+
+
+def fail(message: str, code: int = 1) -> None:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def cli_errors() -> Iterator[None]:
+    """Every applinks error becomes one clear line on stderr and a non-zero exit code."""
+    try:
+        yield
+    except AppLinksError as exc:
+        fail(exc.message)
+
+
+@contextmanager
+def open_instance(**overrides: Any) -> Iterator[Instance]:
+    with cli_errors():
+        instance = Instance(make_settings(**overrides))
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+def emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], as_json: bool, title: str | None = None) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(list(rows), indent=2) + "\n")
+        return
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*[_cell(row.get(c)) for c in columns])
+    console.print(table)
+
+
+def emit_one(data: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return
+    table = Table(show_header=False)
+    table.add_column("field", style="bold")
+    table.add_column("value")
+    for key, value in data.items():
+        table.add_row(key, _cell(value))
+    console.print(table)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    if isinstance(value, list):
+        return "\n".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+Command = Callable[..., None]

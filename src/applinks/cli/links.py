@@ -1,0 +1,42 @@
+"""``applinks link list|show|delete|make-primary``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from applinks.cli.common import CLI_ACTOR, cli_errors, console, emit, emit_one, open_instance
+
+app = typer.Typer(no_args_is_help=True)
+COLUMNS = ["id", "name", "typeId", "rpcUrl", "displayUrl", "isPrimary", "isSystem"]
+
+
+@app.command("list")
+def list_links(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List application links."""
+    with open_instance() as instance:
+        emit([link.to_v2() for link in instance.links.list()], COLUMNS, as_json, title="Application links")
+
+
+@app.command("show")
+def show(link_id: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Show one link."""
+    with open_instance() as instance, cli_errors():
+        emit_one(instance.links.get(link_id).to_v2(), as_json)
+
+
+@app.command("delete")
+def delete(link_id: str) -> None:
+    """Delete a link (this end only)."""
+    with open_instance() as instance, cli_errors():
+        link = instance.links.delete(link_id, actor=CLI_ACTOR)
+        console.print(f"deleted link {link.name!r} ({link.id})", highlight=False)
+
+
+@app.command("make-primary")
+def make_primary(link_id: str) -> None:
+    """Make a link the primary of its application type."""
+    with open_instance() as instance, cli_errors():
+        link = instance.links.make_primary(link_id, actor=CLI_ACTOR)
+        console.print(f"{link.name!r} is now the primary {link.type_id} link", highlight=False)

@@ -1,0 +1,38 @@
+"""``applinks``: the command line. One module per command group; this one wires them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from applinks.cli import info, links, serve, users
+from applinks.cli.common import state
+from applinks.cli.db import app as db_app
+
+app = typer.Typer(help="Application Links for Python.", no_args_is_help=True, pretty_exceptions_enable=False)
+
+
+@app.callback()
+def main_options(
+    data_dir: Annotated[
+        Path | None, typer.Option("--data-dir", envvar="APPLINKS_DATA_DIR", help="The data directory.")
+    ] = None,
+    database_url: Annotated[
+        str | None, typer.Option("--database-url", envvar="APPLINKS_DATABASE_URL", help="Database URL.")
+    ] = None,
+) -> None:
+    state.data_dir = data_dir
+    state.database_url = database_url
+
+
+app.command("serve")(serve.serve)
+app.command("info")(info.info)
+app.add_typer(users.app, name="users", help="Users of the reference application.")
+app.add_typer(links.app, name="link", help="Application links.")
+app.add_typer(db_app, name="db", help="The database.")
+
+
+def main() -> None:
+    app()

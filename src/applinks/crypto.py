@@ -1,0 +1,85 @@
+"""Encryption at rest (the key file and ``SecretBox``) and the constant-time comparison every secret uses."""
+
+from __future__ import annotations
+
+import hmac
+import os
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+from applinks.errors import ConfigurationError
+
+
+def secrets_equal(a: str | bytes, b: str | bytes) -> bool:
+    """Constant-time comparison; the only way secrets are compared in applinks."""
+    left = a.encode() if isinstance(a, str) else a
+    right = b.encode() if isinstance(b, str) else b
+    return hmac.compare_digest(left, right)
+
+
+class SecretBox:
+    """Encrypts secrets before they reach the database. The first key encrypts; every key decrypts (rotation)."""
+
+    def __init__(self, keys: list[bytes]) -> None:
+        if not keys:
+            raise ConfigurationError("no encryption key configured", key="applinks.keyfile.empty")
+        self._fernet = MultiFernet([Fernet(k) for k in keys])
+
+    def encrypt(self, plaintext: str | bytes) -> str:
+        data = plaintext.encode() if isinstance(plaintext, str) else plaintext
+        return self._fernet.encrypt(data).decode("ascii")
+
+    def decrypt_bytes(self, token: str) -> bytes:
+        try:
+            return self._fernet.decrypt(token.encode("ascii"))
+        except (InvalidToken, ValueError) as exc:
+            raise ConfigurationError(
+                "a stored secret cannot be decrypted with the configured key file (was the key file replaced?)",
+                key="applinks.keyfile.mismatch",
+            ) from exc
+
+    def decrypt(self, token: str) -> str:
+        return self.decrypt_bytes(token).decode()
+
+    def rotate(self, token: str) -> str:
+        """Re-encrypt ``token`` under the first (newest) key."""
+        return self._fernet.rotate(token.encode("ascii")).decode("ascii")
+
+
+def read_key_file(path: Path) -> list[bytes]:
+    """Read the key file: one Fernet key per line, newest first. Clear errors for every failure."""
+    try:
+        text = path.read_text(encoding="ascii")
+    except FileNotFoundError as exc:
+        raise ConfigurationError(
+            f"the key file {path} is missing; the database holds secrets encrypted with it. "
+            "Restore it from backup (every node of a cluster needs the same file).",
+            key="applinks.keyfile.missing",
+        ) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigurationError(
+            f"the key file {path} cannot be read: {exc}", key="applinks.keyfile.unreadable"
+        ) from exc
+    keys = [line.strip().encode("ascii") for line in text.splitlines() if line.strip()]
+    for key in keys:
+        try:
+            Fernet(key)
+        except ValueError as exc:
+            raise ConfigurationError(
+                f"the key file {path} does not hold valid keys (one url-safe base64 Fernet key per line)",
+                key="applinks.keyfile.invalid",
+            ) from exc
+    if not keys:
+        raise ConfigurationError(f"the key file {path} is empty", key="applinks.keyfile.empty")
+    return keys
+
+
+def create_key_file(path: Path) -> list[bytes]:
+    """Create a new key file readable only by its owner (mode 0600)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = Fernet.generate_key()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(key + b"\n")
+    return [key]

@@ -1,0 +1,1 @@
+"""Discovery: publishing and fetching manifests and consumer information."""

@@ -1,0 +1,1 @@
+"""Plain data of applinks: links, types, manifests. No I/O."""

@@ -1,0 +1,122 @@
+"""The running instance: settings, storage, identity, encryption and services, wired once at start."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from sqlalchemy import Engine
+
+from applinks.crypto import SecretBox, create_key_file, read_key_file
+from applinks.domain.manifest import APPLINKS_VERSION, Manifest
+from applinks.domain.types import ApplicationType, TypeRegistry
+from applinks.errors import ConfigurationError
+from applinks.host import Host
+from applinks.identity import Identity, InstanceKey, new_private_key, new_server_id
+from applinks.outbound.policy import Resolver
+from applinks.outbound.transport import OutboundClient, TransportOptions
+from applinks.services.links import LinkService
+from applinks.settings import Settings
+from applinks.storage import db
+from applinks.storage.properties import get_property, set_property_if_absent
+
+SERVER_ID = "server_id"
+PRIVATE_KEY = "instance_private_key"
+
+
+def _open_secret_box(settings: Settings, engine: Engine) -> SecretBox:
+    """Read the key file; create it (mode 0600) only for a database that holds no secrets yet."""
+    path = settings.resolved_key_file
+    if not path.exists():
+        with engine.connect() as conn:
+            has_identity = get_property(conn, PRIVATE_KEY) is not None
+        if not has_identity:
+            create_key_file(path)
+    return SecretBox(read_key_file(path))
+
+
+def _load_identity(engine: Engine, box: SecretBox) -> Identity:
+    """The server ID and key pair, created once; every node of a cluster ends up with the same ones."""
+    with engine.begin() as conn:
+        server_id = get_property(conn, SERVER_ID) or set_property_if_absent(conn, SERVER_ID, new_server_id())
+        sealed = get_property(conn, PRIVATE_KEY)
+        if sealed is None:
+            pem = InstanceKey(new_private_key()).private_pem()
+            sealed = set_property_if_absent(conn, PRIVATE_KEY, box.encrypt(pem))
+    try:
+        key = InstanceKey.from_pem(box.decrypt_bytes(sealed))
+    except ValueError as exc:
+        raise ConfigurationError("the stored instance key is damaged", key="applinks.identity.key") from exc
+    return Identity(server_id=server_id, key=key)
+
+
+class Instance:
+    """One applinks instance. Faces (web, CLI) hold one and call its services."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        host: Host | None = None,
+        *,
+        resolver: Resolver | None = None,
+        transport: httpx.BaseTransport | None = None,
+        migrate: bool = True,
+    ) -> None:
+        self.settings = settings
+        self.host = host
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.engine = db.make_engine(settings.resolved_database_url)
+        if migrate:
+            db.upgrade(self.engine)
+        self.box = _open_secret_box(settings, self.engine)
+        self.identity = _load_identity(self.engine, self.box)
+        self.types = TypeRegistry()
+        if settings.application_type not in self.types:
+            self.types.register(ApplicationType(settings.application_type, settings.application_type.title()))
+        self.outbound = OutboundClient(TransportOptions.from_settings(settings), resolver=resolver, transport=transport)
+        self.links = LinkService(self.engine, self.types, self.outbound, lambda: self.identity.application_id)
+        # Provider class names (protocol.md §5.1) this instance accepts / sends; auth modules add theirs.
+        self.inbound_auth_types: list[str] = []
+        self.outbound_auth_types: list[str] = []
+        self.extensions: dict[str, Any] = {}
+        self._closers: list[Callable[[], None]] = []
+
+    @property
+    def application_id(self) -> str:
+        return self.identity.application_id
+
+    @property
+    def base_url(self) -> str:
+        return self.settings.base_url
+
+    def url(self, path: str) -> str:
+        """An absolute URL of this instance: always from the configured base URL, never a Host header."""
+        return self.settings.base_url + path
+
+    def manifest(self) -> Manifest:
+        app_type = self.types.get(self.settings.application_type)
+        icon = f"/static/applinks/icons/{app_type.type_id}.png" if app_type else ""
+        return Manifest(
+            id=self.application_id,
+            name=self.settings.name,
+            type_id=self.settings.application_type,
+            url=self.base_url,
+            version=self.settings.version,
+            build_number=self.settings.build_number,
+            applinks_version=APPLINKS_VERSION,
+            inbound_authentication_types=list(self.inbound_auth_types),
+            outbound_authentication_types=list(self.outbound_auth_types),
+            public_signup=False,
+            icon_url=self.url(icon) if icon else "",
+            icon_uri=self.url(icon) if icon else "",
+        )
+
+    def on_close(self, closer: Callable[[], None]) -> None:
+        self._closers.append(closer)
+
+    def close(self) -> None:
+        for closer in reversed(self._closers):
+            closer()
+        self.outbound.close()
+        self.engine.dispose()

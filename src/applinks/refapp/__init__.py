@@ -1,0 +1,1 @@
+"""The reference application: a small standalone host that embeds applinks (``applinks serve``)."""

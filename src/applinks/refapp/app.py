@@ -1,0 +1,177 @@
+"""The reference application: users, login page, session cookies and two demo resources, with applinks
+mounted exactly as any host would mount it."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, Form, Request
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.templating import Jinja2Templates
+
+from applinks.crypto import SecretBox
+from applinks.errors import AppLinksError, NotAuthenticated
+from applinks.instance import Instance
+from applinks.outbound.policy import Resolver
+from applinks.refapp.users import SESSION_USER, UserStore
+from applinks.settings import Settings
+from applinks.storage.properties import get_property, set_property_if_absent
+from applinks.web.app import create_app
+from applinks.web.csrf import check_csrf, csrf_token
+from applinks.web.deps import authenticate
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' https: http:; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def safe_next(next_url: str | None) -> str:
+    """Only local paths: no scheme, no host, no protocol-relative or backslash tricks."""
+    candidate = (next_url or "").strip()
+    if not candidate.startswith("/") or candidate.startswith("//") or "\\" in candidate:
+        return "/"
+    if any(ord(c) < 0x20 for c in candidate):
+        return "/"
+    return candidate
+
+
+def session_secret(instance: Instance, box: SecretBox) -> str:
+    """The cookie-signing secret: created once, stored encrypted, shared by every node."""
+    with instance.engine.begin() as conn:
+        sealed = get_property(conn, "session_secret") or set_property_if_absent(
+            conn, "session_secret", box.encrypt(secrets.token_urlsafe(32))
+        )
+    return box.decrypt(sealed)
+
+
+def build_app(
+    settings: Settings, *, resolver: Resolver | None = None, transport: httpx.BaseTransport | None = None
+) -> FastAPI:
+    instance = Instance(settings, resolver=resolver, transport=transport)
+    users = UserStore(instance.engine, settings.base_url)
+    instance.host = users
+    instance.extensions["users"] = users
+    links_app = create_app(instance=instance)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        instance.close()
+
+    app = FastAPI(
+        title=f"{settings.name} (applinks reference application)",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.instance = instance
+    app.state.links_app = links_app
+    base_path = _path_of(settings.base_url)
+
+    def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+        user = users.current_user(request)
+        return TEMPLATES.TemplateResponse(
+            request,
+            template,
+            {
+                "instance_name": settings.name,
+                "base": settings.base_url,
+                "user": user,
+                "csrf": csrf_token(request),
+                **context,
+            },
+            status_code=status,
+        )
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        for key, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(key, value)
+        return response
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home(request: Request) -> HTMLResponse:
+        user = users.current_user(request)
+        found = instance.links.list() if user and user.is_administrator else []
+        return page(request, "home.html", links=found, application_id=instance.application_id)
+
+    @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
+    def login_form(request: Request, next: str = "/") -> HTMLResponse:
+        return page(request, "login.html", next=safe_next(next), username="", error="")
+
+    @app.post("/login", include_in_schema=False)
+    def login(
+        request: Request,
+        username: str = Form(default="", max_length=255),
+        password: str = Form(default="", max_length=1024),
+        next: str = Form(default="/", max_length=2048),
+    ) -> Response:
+        user = users.check_password(username, password)
+        if user is None:
+            return page(
+                request,
+                "login.html",
+                status=401,
+                next=safe_next(next),
+                username=username,
+                error="The username or password is wrong.",
+            )
+        request.session.clear()
+        request.session[SESSION_USER] = user.name
+        return RedirectResponse(safe_next(next), status_code=303)
+
+    @app.post("/logout", include_in_schema=False)
+    def logout(request: Request, csrf: str = Form(default="")) -> Response:
+        check_csrf(request, csrf)
+        request.session.clear()
+        return RedirectResponse(settings.base_url + "/", status_code=303)
+
+    @app.get(
+        "/plugins/servlet/applinks/whoami",
+        response_class=PlainTextResponse,
+        summary="The name of the user this request is authenticated as (empty for anonymous)",
+    )
+    def whoami(request: Request) -> PlainTextResponse:
+        principal = authenticate(request, links_app)
+        return PlainTextResponse(principal.name)
+
+    @app.get("/rest/applinks/1.0/authenticationinfo", summary="200 only for an administrator")
+    def authentication_info(request: Request) -> dict[str, str]:
+        principal = authenticate(request, links_app)
+        if principal.user is None or not principal.user.is_administrator or principal.impersonated:
+            raise NotAuthenticated("administrator credentials are required", key="applinks.admin.required")
+        return {"username": principal.user.name}
+
+    # Host routes raise applinks errors too; answer them the same way the applinks app does.
+    for exc_type, handler in links_app.exception_handlers.items():
+        if exc_type is AppLinksError or exc_type is Exception:
+            app.add_exception_handler(exc_type, handler)
+
+    app.mount("/", links_app)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=session_secret(instance, instance.box),
+        session_cookie="applinks_session_" + instance.application_id[:8],
+        same_site="lax",
+        https_only=settings.base_url.startswith("https://"),
+        path=base_path or "/",
+    )
+    return app
+
+
+def _path_of(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).path.rstrip("/")

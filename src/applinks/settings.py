@@ -1,0 +1,64 @@
+"""The one typed settings object: read once from ``APPLINKS_*`` environment variables and CLI options."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path("applinks-data")
+
+
+class Settings(BaseSettings):
+    """Everything an instance is configured with. Paths default to files inside ``data_dir``."""
+
+    model_config = SettingsConfigDict(env_prefix="APPLINKS_", extra="ignore")
+
+    data_dir: Path = DEFAULT_DATA_DIR
+    base_url: str = "http://127.0.0.1:8080"
+    name: str = "applinks"
+    application_type: str = "refapp"
+    version: str = "0.1.0"
+    build_number: int = 1
+    database_url: str | None = None
+    redis_url: str | None = None
+    key_file: Path | None = None
+
+    # OAuth 1.0a lifetimes (protocol.md §5.3).
+    request_token_ttl: int = Field(default=600, ge=1)
+    access_token_ttl: int = Field(default=5 * 365 * 24 * 3600, ge=1)
+    timestamp_window: int = Field(default=300, ge=1)
+
+    # Outbound calls (security.md): timeouts, overall deadline, response cap, TLS and address policy.
+    connect_timeout: float = Field(default=10.0, gt=0)
+    read_timeout: float = Field(default=10.0, gt=0)
+    request_deadline: float = Field(default=30.0, gt=0)
+    max_response_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    ca_bundle: Path | None = None
+    allow_loopback: bool = True
+    allow_private: bool = True
+
+    # Monitoring (diagnostics): 0 disables the background check.
+    monitor_interval: float = Field(default=0.0, ge=0)
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_base_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"base URL must be an absolute http(s) URL, got {value!r}")
+        if parts.query or parts.fragment or parts.username:
+            raise ValueError("base URL must not carry a query, fragment or user information")
+        return value.strip().rstrip("/")
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'applinks.db').resolve()}"
+
+    @property
+    def resolved_key_file(self) -> Path:
+        return self.key_file if self.key_file is not None else self.data_dir / "secret.key"

@@ -1,0 +1,1 @@
+"""Repositories over SQLAlchemy and the schema migrations."""

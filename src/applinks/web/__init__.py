@@ -1,0 +1,1 @@
+"""The web face: the ASGI application a host mounts (REST API, protocol endpoints, pages)."""

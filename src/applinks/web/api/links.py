@@ -1,0 +1,209 @@
+"""The link registry over REST: ``/rest/applinks/2.0/applicationlink`` and ``/rest/applinks/3.0/applinks``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse, Response
+
+from applinks.domain.links import Link
+from applinks.errors import InvalidInput, LinkNotFound
+from applinks.services.links import LinkUpdate
+from applinks.web.body import body_schema, read_model
+from applinks.web.deps import Principal, instance_of, require_admin
+
+router = APIRouter(tags=["links"])
+V2 = "/rest/applinks/2.0/applicationlink"
+V3 = "/rest/applinks/3.0/applinks"
+
+
+class LinkBodyV2(BaseModel):
+    """A link as ``PUT``/``POST /rest/applinks/2.0/applicationlink/{id}`` take it."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+    id: str | None = None
+    type_id: str | None = Field(default=None, alias="typeId")
+    name: str | None = Field(default=None, max_length=255)
+    display_url: str | None = Field(default=None, alias="displayUrl", max_length=2048)
+    rpc_url: str | None = Field(default=None, alias="rpcUrl", max_length=2048)
+    is_primary: bool | None = Field(default=None, alias="isPrimary")
+    is_system: bool | None = Field(default=None, alias="isSystem")
+
+
+class LinkCreateV3(BaseModel):
+    """Add a link to the application at ``url``; its manifest gives ID, name and type."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+    url: str = Field(max_length=2048)
+    name: str | None = Field(default=None, max_length=255)
+    display_url: str | None = Field(default=None, alias="displayUrl", max_length=2048)
+
+
+class LinkUpdateV3(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+    name: str | None = Field(default=None, max_length=255)
+    display_url: str | None = Field(default=None, alias="displayUrl", max_length=2048)
+    rpc_url: str | None = Field(default=None, alias="rpcUrl", max_length=2048)
+    type: str | None = None
+    primary: bool | None = None
+
+
+def _v2_list(links: list[Link]) -> dict[str, Any]:
+    return {"applicationLinks": [link.to_v2() for link in links]}
+
+
+# -- v2 -------------------------------------------------------------------------------------------------
+@router.get(V2, summary="List application links")
+def list_links(request: Request, _: Principal = Depends(require_admin)) -> dict[str, Any]:
+    return _v2_list(instance_of(request).links.list())
+
+
+@router.get(V2 + "/type/{type_id}", summary="Links of one application type, primary first")
+def links_of_type(type_id: str, request: Request, _: Principal = Depends(require_admin)) -> dict[str, Any]:
+    found = instance_of(request).links.list(type_id)
+    return _v2_list(sorted(found, key=lambda link: not link.is_primary))
+
+
+@router.get(V2 + "/primary/{type_id}", summary="The primary link of an application type")
+def primary_link(type_id: str, request: Request, _: Principal = Depends(require_admin)) -> dict[str, Any]:
+    return instance_of(request).links.primary(type_id).to_v2()
+
+
+@router.post(V2 + "/primary/{link_id}", summary="Make a link the primary of its type")
+def make_primary(link_id: str, request: Request, who: Principal = Depends(require_admin)) -> dict[str, Any]:
+    assert who.user is not None
+    return instance_of(request).links.make_primary(link_id, actor=who.user).to_v2()
+
+
+@router.get(V2 + "/{link_id}", summary="One application link")
+def get_link(link_id: str, request: Request, _: Principal = Depends(require_admin)) -> dict[str, Any]:
+    return instance_of(request).links.get(link_id).to_v2()
+
+
+def _update_from_v2(body: LinkBodyV2) -> LinkUpdate:
+    return LinkUpdate(
+        name=body.name,
+        display_url=body.display_url,
+        rpc_url=body.rpc_url,
+        type_id=body.type_id,
+        is_primary=body.is_primary,
+    )
+
+
+@router.put(
+    V2 + "/{link_id}",
+    summary="Create the link if absent (201), else update it",
+    openapi_extra=body_schema(LinkBodyV2),
+)
+async def put_link(link_id: str, request: Request, who: Principal = Depends(require_admin)) -> Response:
+    assert who.user is not None
+    body = await read_model(request, LinkBodyV2)
+    if body.id is not None and body.id != link_id:
+        raise InvalidInput("the id in the body differs from the id in the path", key="applinks.id.mismatch")
+    service = instance_of(request).links
+    try:
+        await run_in_threadpool(service.get, link_id)
+    except LinkNotFound:
+        created = await run_in_threadpool(_create_v2, request, link_id, body, who)
+        return JSONResponse(created.to_v2(), status_code=201)
+    updated = await run_in_threadpool(service.update, link_id, _update_from_v2(body), actor=who.user)
+    return JSONResponse(updated.to_v2())
+
+
+def _create_v2(request: Request, link_id: str, body: LinkBodyV2, who: Principal) -> Link:
+    """Create from a v2 body: the remote manifest at ``rpcUrl`` is fetched first (400 if unreachable)."""
+    assert who.user is not None
+    if not body.rpc_url:
+        raise InvalidInput("rpcUrl is required to create a link", key="applinks.rpcurl.missing")
+    service = instance_of(request).links
+    manifest = service.fetch_remote(body.rpc_url)
+    if manifest.id != link_id:
+        raise InvalidInput(
+            f"the application at {body.rpc_url} has the ID {manifest.id}, not {link_id}",
+            key="applinks.id.mismatch",
+        )
+    link = Link(
+        id=link_id,
+        type_id=body.type_id or manifest.type_id,
+        name=body.name or manifest.name,
+        display_url=body.display_url or manifest.url or body.rpc_url,
+        rpc_url=body.rpc_url,
+        is_primary=bool(body.is_primary),
+        is_system=bool(body.is_system),
+    )
+    return service.create(link, actor=who.user)
+
+
+@router.post(V2 + "/{link_id}", summary="Update a link", openapi_extra=body_schema(LinkBodyV2))
+async def post_link(link_id: str, request: Request, who: Principal = Depends(require_admin)) -> dict[str, Any]:
+    assert who.user is not None
+    body = await read_model(request, LinkBodyV2)
+    service = instance_of(request).links
+    updated = await run_in_threadpool(service.update, link_id, _update_from_v2(body), actor=who.user)
+    return updated.to_v2()
+
+
+@router.delete(V2 + "/{link_id}", summary="Delete a link (locally)")
+def delete_link(
+    link_id: str, request: Request, reciprocate: bool = False, who: Principal = Depends(require_admin)
+) -> Response:
+    assert who.user is not None
+    if reciprocate:
+        raise InvalidInput(
+            "deleting the remote end (reciprocate=true) is not available yet; delete locally and remove "
+            "the remote end on the other application",
+            key="applinks.reciprocate.unavailable",
+        )
+    instance_of(request).links.delete(link_id, actor=who.user)
+    return Response(status_code=200)
+
+
+# -- v3 -------------------------------------------------------------------------------------------------
+@router.get(V3, summary="List application links (v3)")
+def list_v3(request: Request, _: Principal = Depends(require_admin)) -> list[dict[str, Any]]:
+    return [link.to_v3() for link in instance_of(request).links.list()]
+
+
+@router.post(V3, summary="Add a link to the application at a URL", openapi_extra=body_schema(LinkCreateV3))
+async def create_v3(request: Request, who: Principal = Depends(require_admin)) -> Response:
+    assert who.user is not None
+    body = await read_model(request, LinkCreateV3)
+    service = instance_of(request).links
+    link = await run_in_threadpool(
+        service.add_from_url, body.url, actor=who.user, name=body.name, display_url=body.display_url
+    )
+    return JSONResponse(link.to_v3(), status_code=201)
+
+
+@router.get(V3 + "/{link_id}", summary="One application link (v3)")
+def get_v3(link_id: str, request: Request, _: Principal = Depends(require_admin)) -> dict[str, Any]:
+    return instance_of(request).links.get(link_id).to_v3()
+
+
+@router.put(V3 + "/{link_id}", summary="Update a link (v3)", openapi_extra=body_schema(LinkUpdateV3))
+async def put_v3(link_id: str, request: Request, who: Principal = Depends(require_admin)) -> dict[str, Any]:
+    assert who.user is not None
+    body = await read_model(request, LinkUpdateV3)
+    change = LinkUpdate(
+        name=body.name,
+        display_url=body.display_url,
+        rpc_url=body.rpc_url,
+        type_id=body.type,
+        is_primary=body.primary,
+    )
+    service = instance_of(request).links
+    updated = await run_in_threadpool(service.update, link_id, change, actor=who.user)
+    return updated.to_v3()
+
+
+@router.delete(V3 + "/{link_id}", status_code=204, summary="Delete a link locally (v3)")
+def delete_v3(link_id: str, request: Request, who: Principal = Depends(require_admin)) -> Response:
+    assert who.user is not None
+    instance_of(request).links.delete(link_id, actor=who.user)
+    return Response(status_code=204)

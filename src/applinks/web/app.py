@@ -1,0 +1,52 @@
+"""``create_app``: the ASGI application a host mounts to become linkable."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+
+from applinks.host import Host
+from applinks.instance import Instance
+from applinks.outbound.policy import Resolver
+from applinks.settings import Settings
+from applinks.web.api import links, manifest
+from applinks.web.deps import Authenticator, basic_authenticator, session_authenticator
+from applinks.web.errors import install_error_handlers
+
+
+def create_app(
+    settings: Settings | None = None,
+    host: Host | None = None,
+    *,
+    instance: Instance | None = None,
+    resolver: Resolver | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> FastAPI:
+    """Build the applinks ASGI app. The host mounts it at its base URL's path (``/`` for most hosts)."""
+    if instance is None:
+        instance = Instance(settings or Settings(), host, resolver=resolver, transport=transport)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        instance.close()
+
+    app = FastAPI(
+        title="applinks",
+        version=instance.settings.version,
+        description="Application Links: the REST API and protocol endpoints of this instance.",
+        lifespan=lifespan,
+        docs_url="/rest/applinks/docs",
+        openapi_url="/rest/applinks/openapi.json",
+        redoc_url=None,
+    )
+    app.state.instance = instance
+    chain: list[Authenticator] = [basic_authenticator, session_authenticator]
+    app.state.authenticators = chain
+    install_error_handlers(app)
+    app.include_router(manifest.router)
+    app.include_router(links.router)
+    return app

@@ -1,0 +1,158 @@
+"""Who is calling: the principal of a request (OAuth, Basic or the host's session) and permission checks.
+
+Authenticators run in order; the first that recognises the request's credentials decides. A request with
+credentials that fail is refused (never silently anonymous), except where a protocol says otherwise.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fastapi import Request
+from starlette.applications import Starlette
+
+from applinks.crypto import secrets_equal
+from applinks.errors import NotAuthenticated, PermissionDenied
+from applinks.host import Host, HostUser
+from applinks.instance import Instance
+
+_SCOPE_KEY = "applinks.principal"
+_INSTANCE_KEY = "applinks.instance"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The user a request runs as, and how that was established."""
+
+    user: HostUser | None
+    method: str  # anonymous | session | basic | oauth | oauth-2lo | oauth-2loi | trusted-apps
+    link_id: str | None = None
+
+    @property
+    def impersonated(self) -> bool:
+        """Running as a user named by a remote application, not proven by the user themself."""
+        return self.method in ("oauth-2loi", "trusted-apps")
+
+    @property
+    def name(self) -> str:
+        return self.user.name if self.user else ""
+
+
+ANONYMOUS = Principal(None, "anonymous")
+
+Authenticator = Callable[[Request, Instance], Principal | None]
+
+
+def instance_of(request: Request, app: Starlette | None = None) -> Instance:
+    """The instance serving this request; host routes outside the applinks app pass that ``app``."""
+    if app is None and isinstance(request.scope.get(_INSTANCE_KEY), Instance):
+        found: Instance = request.scope[_INSTANCE_KEY]
+        return found
+    instance: Instance = (app or request.app).state.instance
+    return instance
+
+
+def host_of(request: Request) -> Host:
+    host = instance_of(request).host
+    if host is None:
+        raise NotAuthenticated("this instance has no user directory configured")
+    return host
+
+
+def basic_authenticator(request: Request, instance: Instance) -> Principal | None:
+    header = request.headers.get("authorization", "")
+    if header[:6].lower() != "basic ":
+        return None
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+        username, _, password = decoded.partition(":")
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise NotAuthenticated("malformed Basic credentials", key="applinks.basic.malformed") from exc
+    if instance.host is None:
+        raise NotAuthenticated("this instance has no user directory configured")
+    user = instance.host.check_password(username, password)
+    if user is None:
+        raise NotAuthenticated("the username or password is wrong", key="applinks.basic.refused")
+    return Principal(user, "basic")
+
+
+def session_authenticator(request: Request, instance: Instance) -> Principal | None:
+    if instance.host is None:
+        return None
+    user = instance.host.current_user(request)
+    return Principal(user, "session") if user is not None else None
+
+
+def authenticate(request: Request, app: Starlette | None = None) -> Principal:
+    """The principal of this request, established once per request and cached on it.
+
+    Host routes (outside the mounted applinks app) pass the applinks ``app`` so that OAuth and Basic
+    credentials are understood there too."""
+    cached = request.scope.get(_SCOPE_KEY)
+    if isinstance(cached, Principal):
+        return cached
+    state = (app or request.app).state
+    instance: Instance = state.instance
+    chain: list[Authenticator] = state.authenticators
+    request.scope[_INSTANCE_KEY] = instance
+    principal = ANONYMOUS
+    for authenticator in chain:
+        found = authenticator(request, instance)
+        if found is not None:
+            principal = found
+            break
+    request.scope[_SCOPE_KEY] = principal
+    return principal
+
+
+def check_xsrf(request: Request, principal: Principal) -> None:
+    """State changes through a browser session need ``X-Atlassian-Token: no-check`` or a same-origin
+    ``Origin`` (cross-site forms can send neither)."""
+    if request.method in SAFE_METHODS or principal.method != "session":
+        return
+    if secrets_equal(request.headers.get("x-atlassian-token", ""), "no-check"):
+        return
+    origin = request.headers.get("origin")
+    if origin and origin.rstrip("/") == _origin(instance_of(request).base_url):
+        return
+    raise PermissionDenied("XSRF check failed: send X-Atlassian-Token: no-check", key="applinks.xsrf")
+
+
+def _origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def require_user(request: Request) -> Principal:
+    principal = authenticate(request)
+    if principal.user is None:
+        raise NotAuthenticated("log in or send credentials to use this resource")
+    check_xsrf(request, principal)
+    return principal
+
+
+def require_admin(request: Request) -> Principal:
+    """Link management: an administrator acting for themself (never through impersonation)."""
+    principal = require_user(request)
+    assert principal.user is not None
+    if not principal.user.is_administrator:
+        raise PermissionDenied("only administrators can manage application links")
+    if principal.impersonated:
+        raise PermissionDenied(
+            "requests made by impersonation cannot manage application links", key="applinks.impersonation"
+        )
+    return principal
+
+
+def require_sysadmin(request: Request) -> Principal:
+    principal = require_admin(request)
+    assert principal.user is not None
+    if not principal.user.is_sysadmin:
+        raise PermissionDenied("only system administrators can do this", key="applinks.sysadmin")
+    return principal

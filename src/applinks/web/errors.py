@@ -1,0 +1,85 @@
+"""Maps the exception tree to HTTP answers: JSON with a stable key, OAuth problems in their wire format."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote, urlencode
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+
+from applinks.errors import AppLinksError, CredentialsRequired, NotAuthenticated, OAuthProblem
+
+log = logging.getLogger("applinks.web")
+
+
+def oauth_problem_response(request: Request, exc: OAuthProblem) -> Response:
+    """``WWW-Authenticate: OAuth realm=…, oauth_problem=…`` and the same problem form-encoded in the body."""
+    realm = quote(request.app.state.instance.base_url, safe="")
+    body = {"oauth_problem": exc.problem}
+    if exc.details.get("advice"):
+        body["oauth_problem_advice"] = str(exc.details["advice"])
+    if exc.details.get("signature_base_string"):
+        body["oauth_signature_base_string"] = str(exc.details["signature_base_string"])
+    return PlainTextResponse(
+        urlencode(body),
+        status_code=exc.http_status,
+        media_type="application/x-www-form-urlencoded",
+        headers={"WWW-Authenticate": f'OAuth realm="{realm}", oauth_problem="{exc.problem}"'},
+    )
+
+
+async def _applinks_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AppLinksError)
+    if isinstance(exc, OAuthProblem):
+        return oauth_problem_response(request, exc)
+    body = exc.to_json()
+    headers: dict[str, str] = {}
+    if isinstance(exc, CredentialsRequired):
+        body["authorisationUri"] = exc.authorisation_uri()
+    if isinstance(exc, NotAuthenticated):
+        realm = quote(request.app.state.instance.base_url, safe="")
+        headers["WWW-Authenticate"] = f'OAuth realm="{realm}"'
+    if exc.status >= 500:
+        log.error("request failed: %s", exc)
+    return JSONResponse(body, status_code=exc.status, headers=headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    problems = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
+        problems.append(f"{where or 'request'}: {err.get('msg', 'invalid')}")
+    message = "invalid request: " + "; ".join(problems)
+    return JSONResponse({"status": 400, "error": "applinks.invalid", "message": message}, status_code=400)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    return JSONResponse(
+        {"status": exc.status_code, "error": f"http.{exc.status_code}", "message": str(exc.detail)},
+        status_code=exc.status_code,
+        headers=exc.headers,
+    )
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return JSONResponse(
+        {
+            "status": 500,
+            "error": "applinks.internal",
+            "message": "internal error; the server log has details",
+        },
+        status_code=500,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppLinksError, _applinks_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
