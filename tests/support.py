@@ -1,0 +1,187 @@
+"""Test support: databases per test (SQLite file or a fresh PostgreSQL database), live instances on loopback."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from applinks.instance import Instance
+from applinks.settings import Settings
+
+PG_ADMIN_URL = os.environ.get("APPLINKS_TEST_PG", "postgresql+psycopg://root@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("APPLINKS_TEST_REDIS", "redis://127.0.0.1:6379/0")
+REQUIRE_SERVICES = os.environ.get("APPLINKS_REQUIRE_SERVICES") == "1"
+
+
+def service_missing(what: str, reason: str) -> None:
+    """Skip with a clear reason, or fail when CI requires the services."""
+    message = f"{what} is not available ({reason})"
+    if REQUIRE_SERVICES:
+        pytest.fail(message + " and APPLINKS_REQUIRE_SERVICES=1", pytrace=False)
+    pytest.skip(message)
+
+
+def _pg_admin() -> Any:
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect():
+            pass
+    except sqlalchemy.exc.OperationalError as exc:
+        engine.dispose()
+        service_missing("PostgreSQL at 127.0.0.1:5432", str(exc.orig).strip().splitlines()[0])
+    return engine
+
+
+class Databases:
+    """Creates database URLs for one test and removes every database it created afterwards."""
+
+    def __init__(self, backend: str, tmp_path: Path) -> None:
+        self.backend = backend
+        self.tmp_path = tmp_path
+        self._pg: Any = None
+        self._created: list[str] = []
+
+    def new_url(self) -> str:
+        if self.backend == "sqlite":
+            path = self.tmp_path / f"db-{uuid.uuid4().hex[:8]}.sqlite"
+            return f"sqlite:///{path}"
+        if self._pg is None:
+            self._pg = _pg_admin()
+        from sqlalchemy import text
+
+        name = f"applinks_test_{uuid.uuid4().hex[:12]}"
+        with self._pg.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        self._created.append(name)
+        return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+    def drop_all(self) -> None:
+        if self._pg is None:
+            return
+        from sqlalchemy import text
+
+        with self._pg.connect() as conn:
+            for name in self._created:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self._pg.dispose()
+
+
+@dataclass
+class LiveInstance:
+    """A reference application served by uvicorn on a loopback port, with an admin user."""
+
+    url: str
+    settings: Settings
+    app: FastAPI
+    server: uvicorn.Server
+    thread: threading.Thread
+    admin: tuple[str, str] = ("admin", "admin-pw")
+    users: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def instance(self) -> Instance:
+        instance: Instance = self.app.state.instance
+        return instance
+
+    @property
+    def application_id(self) -> str:
+        return self.instance.application_id
+
+    def client(self, auth: tuple[str, str] | None | str = "admin", **kwargs: Any) -> httpx.Client:
+        """An httpx client on this instance; ``auth`` is ``"admin"``, a (user, password) pair, or None."""
+        basic = self.admin if auth == "admin" else auth
+        return httpx.Client(
+            base_url=self.url, auth=basic if isinstance(basic, tuple) else None, trust_env=False, timeout=30, **kwargs
+        )
+
+    def add_user(self, name: str, password: str, *, admin: bool = False, sysadmin: bool = False) -> None:
+        self.instance.extensions["users"].add(name, password, admin=admin, sysadmin=sysadmin)
+        self.users[name] = password
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
+
+
+def bind_loopback(host: str = "127.0.0.1") -> socket.socket:
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, 0))
+    sock.listen(128)
+    return sock
+
+
+def serve_app(app: Any, sock: socket.socket) -> tuple[uvicorn.Server, threading.Thread]:
+    """Serve an ASGI app on a pre-bound socket in a thread; returns once it accepts connections."""
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
+    server = uvicorn.Server(config)
+    ready = threading.Event()
+    original_startup = server.startup
+
+    async def startup(sockets: list[socket.socket] | None = None) -> None:
+        await original_startup(sockets=sockets)
+        ready.set()
+
+    server.startup = startup  # type: ignore[method-assign]
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    if not ready.wait(timeout=20):
+        raise RuntimeError("the test server did not start")
+    return server, thread
+
+
+InstanceFactory = Callable[..., LiveInstance]
+
+
+def start_instance(
+    databases: Databases,
+    tmp_path: Path,
+    *,
+    name: str = "Tracker",
+    app_type: str = "refapp",
+    host: str = "127.0.0.1",
+    **settings_overrides: Any,
+) -> LiveInstance:
+    from applinks.refapp.app import build_app
+
+    sock = bind_loopback(host)
+    port = sock.getsockname()[1]
+    data_dir = tmp_path / f"{name.lower().replace(' ', '-')}-{port}"
+    settings = Settings(
+        data_dir=data_dir,
+        base_url=f"http://{host}:{port}",
+        name=name,
+        application_type=app_type,
+        database_url=databases.new_url(),
+        **settings_overrides,
+    )
+    app = build_app(settings)
+    live = LiveInstance(settings.base_url, settings, app, *serve_app(app, sock))
+    live.add_user(*live.admin, sysadmin=True)
+    return live
+
+
+def instance_factory(databases: Databases, tmp_path: Path) -> Iterator[InstanceFactory]:
+    started: list[LiveInstance] = []
+
+    def make(**kwargs: Any) -> LiveInstance:
+        live = start_instance(databases, tmp_path, **kwargs)
+        started.append(live)
+        return live
+
+    yield make
+    for live in started:
+        live.stop()
