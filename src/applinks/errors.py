@@ -8,20 +8,26 @@ layer maps it to, and a human message. Protocol errors carry their wire code so 
     ├── ConfigurationError            bad settings, missing/unreadable key file, database unreachable
     ├── StorageError                  a database operation failed
     ├── InvalidInput (400)            malformed URL, form or body
-    │   └── NameTaken (400)
+    │   ├── NameTaken (400)
+    │   └── ConfirmationRequired      the admin must confirm (generic link, URL mismatch) and ask again
     ├── NotAuthenticated (401)
     ├── PermissionDenied (403)
     ├── NotFound (404)
     │   └── LinkNotFound
     ├── Conflict (409)
     │   ├── DuplicateLink
-    │   └── SelfLink
+    │   ├── SelfLink
+    │   ├── RelocateUnreachable       nothing answers at the new URL (``nowarning`` forces it)
+    │   └── DifferentApplication      another application answers at the new URL (``force`` forces it)
     ├── RemoteError (400)             a remote application did not answer as expected
     │   ├── RemoteUnreachable         refused, unknown host, timeout, TLS failure
     │   ├── RemoteMoved               the remote answered with a redirect (``location`` offered)
     │   ├── UnexpectedResponse        a body that does not parse, or too large
     │   ├── UnexpectedStatus          a status we did not expect
-    │   └── AddressRefused            the outbound address policy refused the destination
+    │   ├── AddressRefused            the outbound address policy refused the destination
+    │   ├── RemoteCredentialsRefused  the remote administrator's username or password was refused
+    │   ├── PartialLinkCreation       a two-way create failed after the remote end was made (``remote`` says)
+    │   └── RemoteDeleteFailed        deleting the remote end failed; the local end was kept
     ├── OAuthProblem (status by problem)   an OAuth 1.0a ``oauth_problem``
     └── CredentialsRequired (401)     the current user must authorise before calling a linked application
 """
@@ -111,6 +117,28 @@ class SelfLink(Conflict):
     default_key = "applinks.link.self"
 
 
+class ConfirmationRequired(InvalidInput):
+    """The admin must confirm something (``confirm`` says what) and send the request again with it."""
+
+    default_key = "applinks.confirm"
+
+    def __init__(self, message: str, *, confirm: str, **details: Any) -> None:
+        super().__init__(message, confirm=confirm, **details)
+        self.confirm = confirm
+
+
+class RelocateUnreachable(Conflict):
+    """Nothing answers at the URL a link is being relocated to."""
+
+    default_key = "applinks.relocate.unreachable"
+
+
+class DifferentApplication(Conflict):
+    """Another application (a different application ID) answers at the URL a link is being relocated to."""
+
+    default_key = "applinks.relocate.different_application"
+
+
 class RemoteError(AppLinksError):
     """A remote application did not answer as expected."""
 
@@ -154,6 +182,24 @@ class AddressRefused(RemoteError):
     """The outbound address policy refused the destination (SSRF protection)."""
 
     default_key = "applinks.remote.address_refused"
+
+
+class RemoteCredentialsRefused(RemoteError):
+    """The remote did not accept the administrator credentials given for a two-way link."""
+
+    default_key = "applinks.remote.credentials"
+
+
+class PartialLinkCreation(RemoteError):
+    """A two-way create failed after the remote end was made; ``details`` say what exists on each side."""
+
+    default_key = "applinks.link.partial"
+
+
+class RemoteDeleteFailed(RemoteError):
+    """Deleting the remote end of a link failed; the local end was kept (delete it alone if wanted)."""
+
+    default_key = "applinks.link.remote_delete_failed"
 
 
 # Status per oauth_problem, as the reference OAuth library maps them (protocol.md §5.3).
