@@ -11,6 +11,7 @@ layer maps it to, and a human message. Protocol errors carry their wire code so 
     │   ├── NameTaken (400)
     │   └── ConfirmationRequired      the admin must confirm (generic link, URL mismatch) and ask again
     ├── NotAuthenticated (401)
+    │   └── TrustedAppsRefused        a Trusted Applications check failed (``code``); the request runs anonymous
     ├── PermissionDenied (403)
     ├── NotFound (404)
     │   └── LinkNotFound
@@ -86,6 +87,21 @@ class NotAuthenticated(AppLinksError):
 
     status = 401
     default_key = "applinks.unauthenticated"
+
+
+class TrustedAppsRefused(NotAuthenticated):
+    """A Trusted Applications request failed verification (protocol.md §9.1 step 7).
+
+    Never answered as an error: the request continues anonymous and the web layer reports ``header_value``
+    in ``X-Seraph-Trusted-App-Error``."""
+
+    default_key = "applinks.trusted_apps.refused"
+
+    def __init__(self, code: str, template: str, *params: str) -> None:
+        super().__init__(template.format(*params), key=f"trusted_apps.{code}", code=code)
+        self.code = code
+        self.template = template
+        self.params = params
 
 
 class PermissionDenied(AppLinksError):
