@@ -1,1 +1,95 @@
-"""applinks."""
+"""applinks — Application Links for Python: the public API a host application imports.
+
+A host becomes linkable by mounting ``create_app(settings, host)`` and answers who is calling with
+``authenticate(request, links_app)``; everything here is stable, everything else is internal.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from applinks.domain.links import Link
+from applinks.domain.manifest import Manifest
+from applinks.domain.types import ApplicationType
+from applinks.errors import (
+    AddressRefused,
+    AppLinksError,
+    ConfigurationError,
+    ConfirmationRequired,
+    Conflict,
+    CredentialsRequired,
+    DifferentApplication,
+    DuplicateLink,
+    InvalidInput,
+    LinkNotFound,
+    NameTaken,
+    NotAuthenticated,
+    NotFound,
+    OAuthProblem,
+    PartialLinkCreation,
+    PermissionDenied,
+    RelocateUnreachable,
+    RemoteCredentialsRefused,
+    RemoteDeleteFailed,
+    RemoteError,
+    RemoteMoved,
+    RemoteUnreachable,
+    SelfLink,
+    StorageError,
+    TrustedAppsRefused,
+    UnexpectedResponse,
+    UnexpectedStatus,
+)
+from applinks.host import Host, HostUser
+from applinks.instance import Instance
+from applinks.settings import Settings
+from applinks.web.app import create_app
+from applinks.web.deps import Principal, authenticate, require_admin, require_user
+
+try:
+    __version__ = version("applinks")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree that was never installed
+    __version__ = "0.0.0"
+
+__all__ = [
+    "AddressRefused",
+    "AppLinksError",
+    "ApplicationType",
+    "ConfigurationError",
+    "ConfirmationRequired",
+    "Conflict",
+    "CredentialsRequired",
+    "DifferentApplication",
+    "DuplicateLink",
+    "Host",
+    "HostUser",
+    "Instance",
+    "InvalidInput",
+    "Link",
+    "LinkNotFound",
+    "Manifest",
+    "NameTaken",
+    "NotAuthenticated",
+    "NotFound",
+    "OAuthProblem",
+    "PartialLinkCreation",
+    "PermissionDenied",
+    "Principal",
+    "RelocateUnreachable",
+    "RemoteCredentialsRefused",
+    "RemoteDeleteFailed",
+    "RemoteError",
+    "RemoteMoved",
+    "RemoteUnreachable",
+    "SelfLink",
+    "Settings",
+    "StorageError",
+    "TrustedAppsRefused",
+    "UnexpectedResponse",
+    "UnexpectedStatus",
+    "__version__",
+    "authenticate",
+    "create_app",
+    "require_admin",
+    "require_user",
+]

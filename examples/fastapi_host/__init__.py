@@ -1,0 +1,1 @@
+"""A minimal FastAPI host application that embeds applinks (see ``app.py``)."""
