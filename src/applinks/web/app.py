@@ -13,6 +13,7 @@ from applinks.instance import Instance
 from applinks.outbound.policy import Resolver
 from applinks.settings import Settings
 from applinks.web.api import links, manifest
+from applinks.web.api import status as status_api
 from applinks.web.deps import Authenticator, basic_authenticator, session_authenticator
 from applinks.web.errors import install_error_handlers
 
@@ -49,4 +50,5 @@ def create_app(
     install_error_handlers(app)
     app.include_router(manifest.router)
     app.include_router(links.router)
+    status_api.install(app, instance)
     return app

@@ -18,6 +18,9 @@ log = logging.getLogger("applinks.web")
 def oauth_problem_response(request: Request, exc: OAuthProblem) -> Response:
     """``WWW-Authenticate: OAuth realm=…, oauth_problem=…`` and the same problem form-encoded in the body."""
     realm = quote(request.app.state.instance.base_url, safe="")
+    metrics = request.app.state.instance.extensions.get("metrics")  # diagnostics counts refusals by problem
+    if metrics is not None:
+        metrics.record_incoming_oauth_failure(exc.problem)
     body = {"oauth_problem": exc.problem}
     if exc.details.get("advice"):
         body["oauth_problem_advice"] = str(exc.details["advice"])

@@ -1,0 +1,1 @@
+"""Diagnostics: link status checks, fix advice, clock skew, background monitoring and metrics."""

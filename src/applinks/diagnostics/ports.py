@@ -1,0 +1,59 @@
+"""What diagnostics needs from the authentication areas: levels per link, legacy configuration, signed calls.
+
+The auth areas own these facts; ``diagnostics.wiring`` adapts their services to these small protocols, and
+tests can hand in fakes. Missing capabilities have safe defaults (nothing configured).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from applinks.diagnostics.status import AuthLevels
+from applinks.domain.links import Link
+from applinks.host import HostUser
+from applinks.outbound.transport import OutboundResponse
+
+
+class LevelStore(Protocol):
+    """The OAuth level of each direction of a link on this instance."""
+
+    def levels(self, link: Link) -> AuthLevels: ...
+
+    def set_levels(self, link: Link, levels: AuthLevels, actor: HostUser) -> AuthLevels: ...
+
+
+class LegacyInfo(Protocol):
+    """Which legacy authentication (``basic``, ``trusted``) is configured on a link."""
+
+    def legacy(self, link: Link) -> set[str]: ...
+
+
+class SignedCaller(Protocol):
+    """Authenticated round trips through the link's request factory."""
+
+    def two_legged_get(self, link: Link, url: str) -> OutboundResponse:
+        """A 2LO-signed GET (no user); raises the outbound errors of ``OutboundClient``."""
+        ...
+
+    def user_get(self, link: Link, user: HostUser | None, url: str) -> OutboundResponse:
+        """A GET as ``user`` with the provider §5.4 chooses; raises ``CredentialsRequired`` without a token."""
+        ...
+
+
+class NoLevels:
+    """Before an OAuth area is installed: every direction disabled, nothing can be changed."""
+
+    def levels(self, link: Link) -> AuthLevels:
+        return AuthLevels()
+
+    def set_levels(self, link: Link, levels: AuthLevels, actor: HostUser) -> AuthLevels:
+        from applinks.errors import InvalidInput
+
+        raise InvalidInput(
+            "OAuth is not available on this instance, so its levels cannot be changed", key="applinks.oauth.missing"
+        )
+
+
+class NoLegacy:
+    def legacy(self, link: Link) -> set[str]:
+        return set()
