@@ -27,8 +27,17 @@ def show(link_id: str, as_json: Annotated[bool, typer.Option("--json")] = False)
 
 
 @app.command("delete")
-def delete(link_id: str) -> None:
-    """Delete a link (this end only)."""
+def delete(
+    link_id: str,
+    both_ends: Annotated[bool, typer.Option("--both-ends", help="Delete the remote end first (needs --as).")] = False,
+    as_user: Annotated[str | None, typer.Option("--as", help="Local user whose access deletes the remote end.")] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Delete here even if the remote end cannot be.")] = False,
+) -> None:
+    """Delete a link (this end only, or with --both-ends the remote end too)."""
+    if both_ends:
+        from applinks.cli.lifecycle import delete_link
+
+        return delete_link(link_id, both_ends=True, as_user=as_user, yes=yes)
     with open_instance() as instance, cli_errors():
         link = instance.links.delete(link_id, actor=CLI_ACTOR)
         console.print(f"deleted link {link.name!r} ({link.id})", highlight=False)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from applinks.cli import info, links, serve, users
+from applinks.cli import info, lifecycle, links, serve, users
 from applinks.cli.common import state
 from applinks.cli.db import app as db_app
 
@@ -32,6 +32,7 @@ app.command("info")(info.info)
 app.add_typer(users.app, name="users", help="Users of the reference application.")
 app.add_typer(links.app, name="link", help="Application links.")
 app.add_typer(db_app, name="db", help="The database.")
+lifecycle.register(app)
 
 
 def main() -> None:

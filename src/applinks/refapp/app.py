@@ -19,6 +19,7 @@ from applinks.crypto import SecretBox
 from applinks.errors import AppLinksError, NotAuthenticated
 from applinks.instance import Instance
 from applinks.outbound.policy import Resolver
+from applinks.refapp.entities import RefappEntities, entity_type_for
 from applinks.refapp.users import SESSION_USER, UserStore
 from applinks.settings import Settings
 from applinks.storage.properties import get_property, set_property_if_absent
@@ -61,6 +62,8 @@ def build_app(
     users = UserStore(instance.engine, settings.base_url)
     instance.host = users
     instance.extensions["users"] = users
+    entity_type = entity_type_for(instance.types, settings.application_type)
+    instance.extensions["entities"] = RefappEntities(instance.engine, entity_type)
     links_app = create_app(instance=instance)
 
     @asynccontextmanager

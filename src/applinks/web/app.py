@@ -12,7 +12,7 @@ from applinks.host import Host
 from applinks.instance import Instance
 from applinks.outbound.policy import Resolver
 from applinks.settings import Settings
-from applinks.web.api import links, manifest
+from applinks.web.api import entity_links, links, manifest, relocate, wizard
 from applinks.web.api import status as status_api
 from applinks.web.deps import Authenticator, basic_authenticator, session_authenticator
 from applinks.web.errors import install_error_handlers
@@ -50,5 +50,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(manifest.router)
     app.include_router(links.router)
+    for lifecycle_router in (wizard.router, relocate.router, entity_links.router):
+        app.include_router(lifecycle_router)
     status_api.install(app, instance)
     return app

@@ -6,6 +6,9 @@ Revises: 0003
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+from alembic import op
+
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
@@ -13,8 +16,33 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    # -- entity links (issue 5, lifecycle) -------------------------------------------------------------
+    op.create_table(
+        "entity_links",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("link_id", sa.String(64), sa.ForeignKey("links.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("local_type", sa.String(100), nullable=False),
+        sa.Column("local_key", sa.String(255), nullable=False),
+        sa.Column("type_id", sa.String(100), nullable=False),
+        sa.Column("key", sa.String(255), nullable=False),
+        sa.Column("name", sa.String(255), nullable=False),
+        sa.Column("is_primary", sa.Boolean, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.UniqueConstraint("local_type", "local_key", "link_id", "type_id", "key", name="uq_entity_links_target"),
+    )
+    op.create_index(
+        "ix_entity_links_one_primary",
+        "entity_links",
+        ["local_type", "local_key", "type_id"],
+        unique=True,
+        sqlite_where=sa.text("is_primary"),
+        postgresql_where=sa.text("is_primary"),
+    )
+    op.create_index("ix_entity_links_link", "entity_links", ["link_id"])
+    # -- trusted applications / legacy configuration: added below by their developer ---------------------
 
 
 def downgrade() -> None:
-    pass
+    op.drop_index("ix_entity_links_link", table_name="entity_links")
+    op.drop_index("ix_entity_links_one_primary", table_name="entity_links")
+    op.drop_table("entity_links")

@@ -1,0 +1,355 @@
+"""The life of an existing link (protocol.md §6.3-6.4): relocate, "moved" detection, edit, delete both ends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection
+
+from applinks.discovery.manifest import fetch_manifest
+from applinks.domain.links import Link
+from applinks.domain.manifest import Manifest
+from applinks.errors import (
+    AddressRefused,
+    AppLinksError,
+    CredentialsRequired,
+    DifferentApplication,
+    DuplicateLink,
+    InvalidInput,
+    LinkNotFound,
+    PermissionDenied,
+    RelocateUnreachable,
+    RemoteDeleteFailed,
+    RemoteError,
+    RemoteMoved,
+    SelfLink,
+)
+from applinks.host import HostUser
+from applinks.services.links import LinkUpdate, normalise_url
+from applinks.services.wizard import check_cloud_https, safe_display_url
+from applinks.storage import links as repo
+
+if TYPE_CHECKING:
+    from applinks.instance import Instance
+
+MOVED_PROPERTY = "moved"
+LINK_PATH = "/rest/applinks/2.0/applicationlink/"
+
+
+@dataclass(slots=True)
+class RelocateResult:
+    link: Link
+    probed: bool  # the new URL answered with a manifest
+    application_changed: bool = False  # forced onto a different application: its credentials were dropped
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "applicationLink": self.link.to_v2(),
+            "probed": self.probed,
+            "applicationChanged": self.application_changed,
+            "warnings": list(self.warnings),
+        }
+
+
+@dataclass(slots=True)
+class MovedState:
+    """Whether a link's remote seems to have moved, and where to."""
+
+    link_id: str
+    moved: bool
+    reason: str = ""
+    suggested_url: str | None = None
+    checked_at: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "linkId": self.link_id,
+            "moved": self.moved,
+            "reason": self.reason or None,
+            "suggestedUrl": self.suggested_url,
+            "checkedAt": self.checked_at or None,
+        }
+
+
+@dataclass(slots=True)
+class DeleteResult:
+    link: Link
+    remote: str  # deleted | absent | not deleted | not asked
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"applicationLink": self.link.to_v2(), "remote": self.remote, "message": self.message}
+
+
+def _writable(link: Link, actor: HostUser) -> None:
+    if link.is_system and not actor.is_sysadmin:
+        raise PermissionDenied("only a system administrator can change or delete a system link")
+
+
+def moved_state(link: Link) -> MovedState:
+    """The last "moved" finding stored on a link."""
+    found = link.properties.get(MOVED_PROPERTY)
+    if not isinstance(found, dict):
+        return MovedState(link.id, moved=False)
+    return MovedState(
+        link.id,
+        moved=True,
+        reason=str(found.get("reason") or ""),
+        suggested_url=found.get("suggestedUrl") or None,
+        checked_at=str(found.get("checkedAt") or ""),
+    )
+
+
+class LifecycleService:
+    """Relocate, detect moved remotes, edit and delete links; each local change is one transaction."""
+
+    def __init__(self, instance: Instance) -> None:
+        self.instance = instance
+
+    # -- relocate (§6.3) -----------------------------------------------------------------------------
+    def relocate(
+        self, link_id: str, new_url: str, *, actor: HostUser, nowarning: bool = False, force: bool = False
+    ) -> RelocateResult:
+        """Point a link at ``new_url``. Unreachable → 409 unless ``nowarning``; another type → 400;
+        another application ID → 409 unless ``force`` (its credentials and entity links are then dropped)."""
+        link = self.instance.links.get(link_id)
+        _writable(link, actor)
+        target = normalise_url(new_url)
+        check_cloud_https(target)
+        try:
+            manifest: Manifest | None = fetch_manifest(self.instance.outbound, target)
+        except AddressRefused:
+            raise
+        except RemoteError as exc:
+            if not nowarning:
+                raise RelocateUnreachable(
+                    f"no application answers at {target} ({exc.message}); relocate anyway to make {target} the "
+                    "link's URLs without checking (nowarning=true, or --force on the command line)",
+                    url=target,
+                    cause=exc.key,
+                ) from exc
+            manifest = None
+        if manifest is None:
+            moved = replace(link, rpc_url=target, display_url=target)
+            return RelocateResult(self._store_relocated(link, moved), probed=False, warnings=["not checked"])
+        types = self.instance.types
+        found_type = manifest.type_id if manifest.type_id in types else "generic"
+        if found_type != link.type_id:
+            raise InvalidInput(
+                f"the application at {target} is of type {manifest.type_id!r}, not {link.type_id!r}; a link "
+                "cannot change its application type",
+                key="applinks.relocate.type",
+            )
+        display = safe_display_url(manifest, target)
+        if manifest.id == link.id:
+            moved = replace(link, rpc_url=target, display_url=display)
+            return RelocateResult(self._store_relocated(link, moved), probed=True)
+        if manifest.id == self.instance.application_id:
+            raise SelfLink(f"{target} is this application: a link cannot point at itself")
+        if not force:
+            raise DifferentApplication(
+                f"a different application ({manifest.name!r}, ID {manifest.id}) answers at {target}, not the one "
+                f"this link was made for (ID {link.id}); its tokens and consumers would not be valid there. "
+                "Create a new link instead, or force the relocation",
+                url=target,
+                found_id=manifest.id,
+            )
+        rekeyed = replace(link, id=manifest.id, rpc_url=target, display_url=display, properties={})
+        stored = self._rekey(link, rekeyed)
+        return RelocateResult(
+            stored,
+            probed=True,
+            application_changed=True,
+            warnings=[
+                f"the link now points at a different application (ID {manifest.id}); its authentication, tokens "
+                "and entity links were removed: configure authentication again"
+            ],
+        )
+
+    def _store_relocated(self, old: Link, moved: Link) -> Link:
+        moved.properties = {k: v for k, v in moved.properties.items() if k != MOVED_PROPERTY}
+        with self.instance.engine.begin() as conn:
+            self._check_free_url(conn, moved.rpc_url, old.id)
+            if repo.get_link(conn, old.id) is None:
+                raise LinkNotFound(f"no application link with ID {old.id!r}", link_id=old.id)
+            repo.update_link(conn, moved)
+        return moved
+
+    def _rekey(self, old: Link, new: Link) -> Link:
+        """Replace the link by one for another application, in one transaction: the old one's dependent rows
+        (consumers, tokens, entity links) go with it through the delete hooks and foreign keys."""
+        with self.instance.engine.begin() as conn:
+            self._check_free_url(conn, new.rpc_url, old.id)
+            existing = repo.get_link(conn, new.id)
+            if existing is not None:
+                raise DuplicateLink(
+                    f"a link to the application at {new.rpc_url} already exists ({existing.name!r})",
+                    link_id=existing.id,
+                )
+            for hook in self.instance.links.delete_hooks:
+                hook(conn, old)
+            repo.delete_link(conn, old.id)
+            repo.insert_link(conn, new)
+        return new
+
+    @staticmethod
+    def _check_free_url(conn: Connection, rpc_url: str, own_id: str) -> None:
+        other = repo.find_by_rpc_url(conn, rpc_url)
+        if other is not None and other.id != own_id:
+            raise DuplicateLink(f"another link already uses the URL {rpc_url} ({other.name!r})", link_id=other.id)
+
+    # -- moved detection -----------------------------------------------------------------------------
+    def detect_moved(self, link_id: str) -> MovedState:
+        """Probe the link's RPC URL: a redirect, or a different application answering there, flags the link
+        "moved" (with the suggested URL when there is one); the right application answering clears the flag.
+        Other failures leave the flag as it was (a remote that is down has not moved)."""
+        link = self.instance.links.get(link_id)
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        finding: dict[str, Any] | None
+        try:
+            manifest = fetch_manifest(self.instance.outbound, link.rpc_url)
+        except RemoteMoved as exc:
+            from urllib.parse import urljoin
+
+            suggested = urljoin(link.rpc_url + "/", exc.location).rstrip("/") if exc.location else None
+            finding = {
+                "reason": f"{link.rpc_url} redirects to {suggested}",
+                "suggestedUrl": suggested,
+                "checkedAt": now,
+            }
+        except AppLinksError:
+            return moved_state(link)
+        else:
+            if manifest.id == link.id:
+                finding = None
+            else:
+                finding = {
+                    "reason": f"a different application ({manifest.name!r}, ID {manifest.id}) now answers at "
+                    f"{link.rpc_url}",
+                    "suggestedUrl": None,
+                    "checkedAt": now,
+                }
+        with self.instance.engine.begin() as conn:
+            current = repo.get_link(conn, link.id)
+            if current is None:
+                raise LinkNotFound(f"no application link with ID {link.id!r}", link_id=link.id)
+            properties = {k: v for k, v in current.properties.items() if k != MOVED_PROPERTY}
+            if finding is not None:
+                properties[MOVED_PROPERTY] = finding
+            current.properties = properties
+            repo.update_link(conn, current)
+        if finding is None:
+            return MovedState(link.id, moved=False, checked_at=now)
+        return moved_state(current)
+
+    # -- edit ----------------------------------------------------------------------------------------
+    def edit(
+        self,
+        link_id: str,
+        *,
+        actor: HostUser,
+        name: str | None = None,
+        display_url: str | None = None,
+        primary: bool | None = None,
+        incoming: str | None = None,
+        outgoing: str | None = None,
+    ) -> Link:
+        """Name, display URL, primary, and the incoming / outgoing authentication level of a link."""
+        if primary is False:
+            raise InvalidInput(
+                "a link stops being primary when another link of its type is made primary",
+                key="applinks.primary.unset",
+            )
+        link = self.instance.links.get(link_id)
+        if name is not None or display_url is not None or primary:
+            link = self.instance.links.update(
+                link_id, LinkUpdate(name=name, display_url=display_url, is_primary=primary or None), actor=actor
+            )
+        if incoming is not None or outgoing is not None:
+            _writable(link, actor)
+            from applinks.services.auth_levels import parse_level, set_local_levels
+
+            set_local_levels(
+                self.instance,
+                link,
+                incoming=parse_level(incoming) if incoming is not None else None,
+                outgoing=parse_level(outgoing) if outgoing is not None else None,
+                actor=actor,
+            )
+        return self.instance.links.get(link_id)
+
+    # -- delete (§6.4) -------------------------------------------------------------------------------
+    def delete(
+        self,
+        link_id: str,
+        *,
+        actor: HostUser,
+        both_ends: bool = False,
+        local_if_remote_fails: bool = False,
+        caller: HostUser | None = None,
+    ) -> DeleteResult:
+        """Delete the local end, or both ends: the remote end first, through the link's authenticated
+        request factory as ``caller`` (default ``actor``, the current user). Credentials required → 401 with the authorisation URI, nothing deleted;
+        another failure → nothing deleted (409-style ``RemoteDeleteFailed``) unless ``local_if_remote_fails``."""
+        link = self.instance.links.get(link_id)
+        _writable(link, actor)
+        if not both_ends:
+            self.instance.links.delete(link_id, actor=actor)
+            return DeleteResult(link, "not asked", f"deleted the link to {link.name}; its remote end was not changed")
+        remote, failure = self._delete_remote_end(link, caller or actor)
+        if failure is not None:
+            by_hand = (
+                f"remove the link to this application on {link.name} ({link.display_url}) by hand, as an "
+                "administrator there"
+            )
+            if not local_if_remote_fails:
+                raise RemoteDeleteFailed(
+                    f"the remote end of the link to {link.name} could not be deleted: {failure}. Nothing was "
+                    f"deleted. To delete only this end, delete again without reciprocation and then {by_hand}",
+                    link_id=link.id,
+                    remote_url=link.rpc_url,
+                )
+            self.instance.links.delete(link_id, actor=actor)
+            return DeleteResult(
+                link,
+                "not deleted",
+                f"deleted the link to {link.name} here, but its remote end could not be deleted ({failure}): {by_hand}",
+            )
+        self.instance.links.delete(link_id, actor=actor)
+        said = "deleted on both ends" if remote == "deleted" else "deleted here; the remote had no link back to us"
+        return DeleteResult(link, remote, f"link to {link.name} {said}")
+
+    def _delete_remote_end(self, link: Link, actor: HostUser) -> tuple[str, str | None]:
+        """``DELETE <remote>/rest/applinks/2.0/applicationlink/<ourId>?reciprocate=false`` as ``actor``."""
+        from applinks.services.calls import request_as
+
+        path = f"{LINK_PATH}{self.instance.application_id}?reciprocate=false"
+        try:
+            response = request_as(self.instance, link, actor, "DELETE", path)
+        except CredentialsRequired as exc:
+            exc.message = (
+                f"authenticate with {link.name} first (follow the authorisation URI), then delete both ends again; "
+                "nothing was deleted"
+            )
+            exc.args = (exc.message,)
+            raise
+        except AppLinksError as exc:
+            return "not deleted", exc.message
+        if response.status_code in (200, 204):
+            return "deleted", None
+        if response.status_code == 404:
+            return "absent", None
+        from applinks.services.remote import remote_message
+
+        return "not deleted", f"{link.rpc_url} answered HTTP {response.status_code}: {remote_message(response)}"
+
+
+def lifecycle_of(instance: Instance) -> LifecycleService:
+    found = instance.extensions.get("lifecycle")
+    if not isinstance(found, LifecycleService):
+        found = LifecycleService(instance)
+        instance.extensions["lifecycle"] = found
+    return found

@@ -1,0 +1,33 @@
+"""Small helpers for the lifecycle's calls to a remote instance: Basic headers and readable remote errors."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from applinks.outbound.transport import OutboundResponse
+
+MAX_MESSAGE = 300
+
+
+def basic_headers(username: str, password: str) -> dict[str, str]:
+    """``Authorization: Basic`` for a remote administrator (two-way create only; never stored)."""
+    token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+    return {"Authorization": f"Basic {token}"}
+
+
+def remote_message(response: OutboundResponse) -> str:
+    """The remote's own explanation of a failure: the ``message`` of a JSON error body, else a short text."""
+    text = response.text.strip()
+    try:
+        data = json.loads(text) if text.startswith("{") else None
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        for key in ("message", "errorMessage", "error"):
+            value = data.get(key)
+            if isinstance(value, str) and value.strip():
+                return value.strip()[:MAX_MESSAGE]
+    if not text or text.startswith("<"):
+        return f"HTTP {response.status_code}"
+    return text[:MAX_MESSAGE]

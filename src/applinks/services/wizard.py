@@ -1,0 +1,432 @@
+"""The create-link wizard (protocol.md §6.1-6.2): check the remote, review, then a one-way, two-way or generic link."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlsplit
+
+from applinks.discovery.manifest import fetch_manifest
+from applinks.domain.links import Link
+from applinks.domain.manifest import Manifest
+from applinks.errors import (
+    AddressRefused,
+    AppLinksError,
+    ConfirmationRequired,
+    DuplicateLink,
+    InvalidInput,
+    PartialLinkCreation,
+    RemoteCredentialsRefused,
+    RemoteError,
+    RemoteMoved,
+    RemoteUnreachable,
+    SelfLink,
+    UnexpectedResponse,
+    UnexpectedStatus,
+)
+from applinks.host import HostUser
+from applinks.identity import generic_application_id
+from applinks.services.links import normalise_url
+from applinks.services.remote import basic_headers, remote_message
+from applinks.storage import links as repo
+
+if TYPE_CHECKING:
+    from applinks.instance import Instance
+
+AUTHENTICATION_INFO = "/rest/applinks/1.0/authenticationinfo"
+RECIPROCAL_TIMEOUT = 60.0  # protocol.md §6.1 step 3
+
+# What step 1 found at the URL the admin entered.
+APPLINKS = "APPLINKS"  # an application that speaks application links
+MOVED = "MOVED"  # it answered with a redirect: offer the new URL
+UNREACHABLE = "UNREACHABLE"  # nothing answered: a generic link is possible after confirmation
+NOT_APPLINKS = "NOT_APPLINKS"  # something answered, but not a manifest: a generic link is possible
+
+
+@dataclass(slots=True)
+class RemoteCheck:
+    """Step 1 of the wizard: what answers at ``url``."""
+
+    url: str
+    status: str
+    manifest: Manifest | None = None
+    suggested_url: str | None = None
+    warning: str = ""
+    kind: str = ""
+
+    @property
+    def display_url_differs(self) -> bool:
+        return self.manifest is not None and self.manifest.url.rstrip("/") != self.url
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "status": self.status,
+            "manifest": self.manifest.to_json() if self.manifest else None,
+            "suggestedUrl": self.suggested_url,
+            "warning": self.warning or None,
+            "errorType": self.kind or None,
+            "displayUrlDiffers": self.display_url_differs,
+            "genericAllowed": self.status in (UNREACHABLE, NOT_APPLINKS),
+        }
+
+
+@dataclass(slots=True)
+class CreateLinkRequest:
+    """Everything the wizard's steps collect (REST body, CLI options)."""
+
+    url: str
+    name: str | None = None
+    display_url: str | None = None
+    type_id: str | None = None  # the admin's choice of type for a generic application
+    is_primary: bool | None = None
+    confirm_urls: bool = False  # the admin accepted a display URL that differs from the URL entered
+    allow_generic: bool = False  # the admin accepted a generic link to an application that did not answer
+    two_way: bool = False
+    remote_username: str | None = None
+    remote_password: str | None = None
+    same_users: bool = False  # "the servers have the same set of users": OAuth with impersonation
+    custom_rpc_url: str | None = None  # the URL by which the remote reaches us, when not our base URL
+    trust_each_other: bool = False  # legacy Trusted Applications: never configured for new links
+    expected_id: str | None = None  # the application ID the admin saw in step 1 (REST body ``id``)
+    incoming_oauth: dict[str, Any] | None = None  # generic links only, protocol.md §6.2
+    outgoing_oauth: dict[str, Any] | None = None
+
+
+@dataclass(slots=True)
+class SideReport:
+    """What exists and is configured on one end after a create."""
+
+    url: str
+    link: str = "not created"  # created | updated | not created
+    incoming: dict[str, bool] | None = None
+    outgoing: dict[str, bool] | None = None
+    problems: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "link": self.link,
+            "incoming": self.incoming,
+            "outgoing": self.outgoing,
+            "problems": list(self.problems),
+        }
+
+
+@dataclass(slots=True)
+class CreateLinkResult:
+    link: Link
+    two_way: bool
+    generic: bool
+    local: SideReport
+    remote: SideReport | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def authentication_complete(self) -> bool:
+        sides = [self.local] + ([self.remote] if self.remote else [])
+        return self.two_way and all(s.incoming and s.outgoing and not s.problems for s in sides)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "applicationLink": self.link.to_v2(),
+            "twoWay": self.two_way,
+            "generic": self.generic,
+            "authenticationConfigured": self.authentication_complete,
+            "local": self.local.to_json(),
+            "remote": self.remote.to_json() if self.remote else None,
+            "warnings": list(self.warnings),
+        }
+
+
+# Called between the reciprocal (remote) step and the local step; tests inject failures here.
+StepHook = Callable[[str, Link], None]
+
+
+def safe_display_url(manifest: Manifest, fallback: str) -> str:
+    """The manifest's URL when it is a usable http(s) URL: a remote never gets to plant another scheme."""
+    try:
+        return normalise_url(manifest.url)
+    except InvalidInput:
+        return fallback
+
+
+def check_cloud_https(url: str) -> None:
+    """Links to Atlassian cloud sites must use https (protocol.md §6.1 step 5)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().rstrip(".")
+    if (host == "atlassian.net" or host.endswith(".atlassian.net")) and parts.scheme != "https":
+        raise InvalidInput(
+            f"links to Atlassian cloud sites must use https://: use https://{parts.netloc}{parts.path}",
+            key="applinks.url.cloud_https",
+        )
+
+
+class WizardService:
+    """Creates links as the wizard does, for the REST API, the CLI and the UI."""
+
+    def __init__(self, instance: Instance) -> None:
+        self.instance = instance
+        self.hooks: dict[str, StepHook] = {}
+
+    # -- step 1 --------------------------------------------------------------------------------------
+    def check(self, url: str) -> RemoteCheck:
+        """Fetch and check the remote at ``url``: 400 blank/invalid, 409 self-link or existing link."""
+        if not (url or "").strip():
+            raise InvalidInput("enter the URL of the application to link to", key="applinks.url.blank")
+        base = normalise_url(url)
+        check_cloud_https(base)
+        with self.instance.engine.connect() as conn:
+            same_url = repo.find_by_rpc_url(conn, base)
+        if same_url is not None:
+            raise DuplicateLink(f"a link with the URL {base} already exists ({same_url.name!r})", link_id=same_url.id)
+        try:
+            manifest = fetch_manifest(self.instance.outbound, base)
+        except RemoteMoved as exc:
+            suggested = self._absolute(base, exc.location)
+            return RemoteCheck(
+                base,
+                MOVED,
+                suggested_url=suggested,
+                warning=f"the application at {base} has moved to {suggested}; link to that URL instead",
+            )
+        except AddressRefused:
+            raise
+        except RemoteUnreachable as exc:
+            return RemoteCheck(
+                base,
+                UNREACHABLE,
+                warning=f"no response from {base} ({exc.message}); you can still link to it as a generic "
+                "application that does not speak application links",
+                kind=exc.kind,
+            )
+        except (UnexpectedStatus, UnexpectedResponse) as exc:
+            return RemoteCheck(
+                base,
+                NOT_APPLINKS,
+                warning=f"{base} does not speak application links ({exc.message}); you can link to it as a "
+                "generic application",
+                kind="UNEXPECTED_RESPONSE",
+            )
+        if manifest.id == self.instance.application_id:
+            raise SelfLink(f"{base} is this application: an application cannot link to itself")
+        with self.instance.engine.connect() as conn:
+            same_id = repo.get_link(conn, manifest.id)
+        if same_id is not None:
+            raise DuplicateLink(
+                f"a link to the application at {base} already exists ({same_id.name!r}, {same_id.rpc_url})",
+                link_id=same_id.id,
+            )
+        return RemoteCheck(base, APPLINKS, manifest=manifest)
+
+    @staticmethod
+    def _absolute(base: str, location: str) -> str:
+        return urljoin(base + "/", location).rstrip("/") if location else base
+
+    # -- steps 2-4 -----------------------------------------------------------------------------------
+    def create(self, request: CreateLinkRequest, *, actor: HostUser) -> CreateLinkResult:
+        check = self.check(request.url)
+        if check.status == MOVED:
+            raise RemoteMoved(check.warning, location=check.suggested_url or check.url)
+        if check.status != APPLINKS:
+            return self._create_generic(check, request, actor)
+        assert check.manifest is not None
+        link = self._review(check, check.manifest, request)
+        if request.two_way:
+            return self._create_two_way(check, link, request, actor)
+        created = self.instance.links.create(link, actor=actor)
+        return CreateLinkResult(
+            created,
+            two_way=False,
+            generic=False,
+            local=SideReport(self.instance.base_url, link="created"),
+            warnings=[
+                *self._trust_warning(request),
+                "one-way link: no authentication is configured, only public data of the remote can be read; an "
+                "administrator of the remote can complete it by creating a two-way link back",
+            ],
+        )
+
+    def _review(self, check: RemoteCheck, manifest: Manifest, request: CreateLinkRequest) -> Link:
+        """Step 2: name, type, application URL vs display URL (confirmation when they differ)."""
+        if request.expected_id and request.expected_id != manifest.id:
+            raise InvalidInput(
+                f"the application at {check.url} has the ID {manifest.id}, not {request.expected_id}",
+                key="applinks.id.mismatch",
+            )
+        display = normalise_url(request.display_url) if request.display_url else safe_display_url(manifest, check.url)
+        if not request.display_url and check.display_url_differs and not request.confirm_urls:
+            raise ConfirmationRequired(
+                f"the application reports its URL as {manifest.url}, which differs from the URL you entered "
+                f"({check.url}); {check.url} will be used for server-to-server calls and {manifest.url} for "
+                "links shown to users. Confirm to continue",
+                confirm="urls",
+                applicationUrl=check.url,
+                displayUrl=manifest.url,
+            )
+        types = self.instance.types
+        return Link(
+            id=manifest.id,
+            type_id=manifest.type_id if manifest.type_id in types else "generic",
+            name=(request.name or manifest.name).strip() or check.url,
+            display_url=display,
+            rpc_url=check.url,
+            is_primary=bool(request.is_primary),
+        )
+
+    def _create_generic(self, check: RemoteCheck, request: CreateLinkRequest, actor: HostUser) -> CreateLinkResult:
+        if not request.allow_generic:
+            raise ConfirmationRequired(
+                f"{check.warning}. Confirm to create a link to a generic application",
+                confirm="generic",
+                url=check.url,
+                status=check.status,
+            )
+        if request.two_way:
+            raise InvalidInput(
+                f"{check.url} does not speak application links, so a two-way link cannot be made; create a "
+                "one-way (generic) link and enter its OAuth details by hand",
+                key="applinks.wizard.generic_two_way",
+            )
+        type_id = request.type_id or "generic"
+        if type_id not in self.instance.types:
+            raise InvalidInput(f"unknown application type {type_id!r}", key="applinks.type.unknown")
+        link = Link(
+            id=generic_application_id(check.url),
+            type_id=type_id,
+            name=(request.name or "").strip() or urlsplit(check.url).netloc,
+            display_url=normalise_url(request.display_url) if request.display_url else check.url,
+            rpc_url=check.url,
+            is_primary=bool(request.is_primary),
+        )
+        from applinks.services.generic import configure_generic_oauth, validate_generic_oauth
+
+        validate_generic_oauth(self.instance, link, request.incoming_oauth, request.outgoing_oauth)
+        created = self.instance.links.create(link, actor=actor)
+        local = SideReport(self.instance.base_url, link="created")
+        configure_generic_oauth(self.instance, created, request.incoming_oauth, request.outgoing_oauth, actor, local)
+        return CreateLinkResult(created, two_way=False, generic=True, local=local, warnings=[check.warning])
+
+    # -- two-way -------------------------------------------------------------------------------------
+    def _create_two_way(
+        self, check: RemoteCheck, link: Link, request: CreateLinkRequest, actor: HostUser
+    ) -> CreateLinkResult:
+        username = (request.remote_username or "").strip()
+        if not username or not request.remote_password:
+            raise InvalidInput(
+                "a two-way link needs the username and password of an administrator of the remote application",
+                key="applinks.wizard.remote_credentials",
+            )
+        own_rpc = normalise_url(request.custom_rpc_url) if request.custom_rpc_url else self.instance.base_url
+        self._check_remote_admin(check.url, username, request.remote_password)
+        remote = SideReport(check.url)
+        remote.link = self._put_reciprocal(check.url, own_rpc, username, request.remote_password)
+        local = SideReport(self.instance.base_url)
+        try:
+            self._run_hook("after_remote_link", link)
+            created = self.instance.links.create(link, actor=actor)
+        except AppLinksError as exc:
+            raise PartialLinkCreation(
+                f"the link to this application was {remote.link} on {check.url}, but the local link could not be "
+                f"created: {exc.message}. Create the link again (the remote end is reused) or delete the link to "
+                f"this application on {check.url}",
+                remote={"url": check.url, "link": remote.link},
+                local={"url": self.instance.base_url, "link": "not created"},
+                cause=exc.key,
+            ) from exc
+        local.link = "created"
+        result = CreateLinkResult(
+            created, two_way=True, generic=False, local=local, remote=remote, warnings=self._trust_warning(request)
+        )
+        from applinks.services.auth_levels import configure_two_way
+
+        configure_two_way(self.instance, result, request, actor, own_rpc)
+        return result
+
+    def _run_hook(self, name: str, link: Link) -> None:
+        hook = self.hooks.get(name)
+        if hook is not None:
+            hook(name, link)
+
+    def _check_remote_admin(self, url: str, username: str, password: str) -> None:
+        """``GET <remote>/rest/applinks/1.0/authenticationinfo`` with Basic: 200 iff an administrator."""
+        response = self.instance.outbound.request(
+            "GET",
+            url + AUTHENTICATION_INFO,
+            headers={**basic_headers(username, password), "Accept": "application/json"},
+        )
+        if response.status_code == 200:
+            return
+        if response.status_code in (401, 403):
+            raise RemoteCredentialsRefused(
+                f"{url} did not accept {username!r} as an administrator (wrong username or password, or not an "
+                "administrator there); nothing was created",
+                status_code=response.status_code,
+            )
+        raise UnexpectedStatus(
+            f"{url + AUTHENTICATION_INFO} answered HTTP {response.status_code}: {remote_message(response)}; "
+            "nothing was created",
+            status_code=response.status_code,
+        )
+
+    def _put_reciprocal(self, url: str, own_rpc: str, username: str, password: str) -> str:
+        """The remote's link to us, made first: ``created`` or ``updated`` (when the remote already had one)."""
+        settings = self.instance.settings
+        body = {
+            "id": self.instance.application_id,
+            "typeId": settings.application_type,
+            "name": settings.name,
+            "displayUrl": self.instance.base_url,
+            "rpcUrl": own_rpc,
+            "isPrimary": False,
+            "isSystem": False,
+        }
+        response = self.instance.outbound.request(
+            "PUT",
+            f"{url}/rest/applinks/2.0/applicationlink/{self.instance.application_id}",
+            headers={
+                **basic_headers(username, password),
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+                "X-Atlassian-Token": "no-check",
+            },
+            content=json.dumps(body).encode(),
+            timeout=RECIPROCAL_TIMEOUT,
+        )
+        if response.status_code == 201:
+            return "created"
+        if response.status_code == 200:
+            return "updated"
+        if response.status_code in (401, 403):
+            raise RemoteCredentialsRefused(
+                f"{url} refused to create its link to this application (HTTP {response.status_code}): "
+                f"{remote_message(response)}; nothing was created",
+                status_code=response.status_code,
+            )
+        raise RemoteError(
+            f"{url} could not create its link to this application (HTTP {response.status_code}): "
+            f"{remote_message(response)}. If it reaches this application by another URL than {own_rpc}, give that "
+            "URL as the custom RPC URL. Nothing was created",
+            key="applinks.wizard.reciprocal_failed",
+            status_code=response.status_code,
+        )
+
+    @staticmethod
+    def _trust_warning(request: CreateLinkRequest) -> list[str]:
+        if not request.trust_each_other:
+            return []
+        return [
+            "Trusted Applications are legacy and never configured for new links; the servers trust each other "
+            "through OAuth with impersonation when they have the same set of users"
+        ]
+
+
+def wizard_of(instance: Instance) -> WizardService:
+    """The instance's wizard (created on first use)."""
+    found = instance.extensions.get("wizard")
+    if not isinstance(found, WizardService):
+        found = WizardService(instance)
+        instance.extensions["wizard"] = found
+    return found
