@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 
 from applinks.errors import AppLinksError
@@ -20,7 +21,6 @@ from applinks.instance import Instance
 from applinks.settings import Settings
 
 console = Console()
-err_console = Console(stderr=True)
 
 # The operator at the command line owns the installation: a system administrator.
 CLI_ACTOR = HostUser("cli", "command line", is_admin=True, is_sysadmin=True)
@@ -45,21 +45,29 @@ def make_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         fail(f"invalid settings: {problems}")
-        raise  # pragma: no cover - fail() exits
 
 
-def fail(message: str, code: int = 1) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+def fail(message: str, code: int = 1) -> NoReturn:
+    """One line on stderr (scripts grep it, people read it) and a non-zero exit code."""
+    typer.secho("error: " + " ".join(message.split()), err=True, fg="red")
     raise typer.Exit(code)
+
+
+def _os_message(exc: OSError) -> str:
+    reason = exc.strerror or str(exc)
+    return f"{reason}: {exc.filename}" if exc.filename else reason
 
 
 @contextmanager
 def cli_errors() -> Iterator[None]:
-    """Every applinks error becomes one clear line on stderr and a non-zero exit code."""
+    """Every applinks error (and a file-system error such as an unusable data directory) becomes one clear
+    line on stderr and a non-zero exit code, never a traceback."""
     try:
         yield
     except AppLinksError as exc:
         fail(exc.message)
+    except OSError as exc:
+        fail(_os_message(exc))
 
 
 @contextmanager
@@ -72,16 +80,26 @@ def open_instance(**overrides: Any) -> Iterator[Instance]:
             instance.close()
 
 
+def _print_table(table: Table) -> None:
+    # In a terminal rich fits the table to the screen (cells fold, nothing is cut); piped, it keeps its
+    # natural width so that no value is truncated for whoever reads the output.
+    if console.is_terminal:
+        console.print(table)
+        return
+    natural = Measurement.get(console, console.options.update_width(1_000_000), table).maximum
+    Console(width=max(console.width, natural)).print(table)
+
+
 def emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], as_json: bool, title: str | None = None) -> None:
     if as_json:
         sys.stdout.write(json.dumps(list(rows), indent=2) + "\n")
         return
     table = Table(title=title)
     for column in columns:
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(*[_cell(row.get(c)) for c in columns])
-    console.print(table)
+    _print_table(table)
 
 
 def emit_one(data: dict[str, Any], as_json: bool) -> None:
@@ -89,11 +107,11 @@ def emit_one(data: dict[str, Any], as_json: bool) -> None:
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return
     table = Table(show_header=False)
-    table.add_column("field", style="bold")
-    table.add_column("value")
+    table.add_column("field", style="bold", no_wrap=True)
+    table.add_column("value", overflow="fold")
     for key, value in data.items():
         table.add_row(key, _cell(value))
-    console.print(table)
+    _print_table(table)
 
 
 def _cell(value: Any) -> str:
@@ -102,6 +120,3 @@ def _cell(value: Any) -> str:
     if isinstance(value, list):
         return "\n".join(str(v) for v in value)
     return "" if value is None else str(value)
-
-
-Command = Callable[..., None]

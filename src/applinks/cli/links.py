@@ -10,6 +10,7 @@ from applinks.cli.common import CLI_ACTOR, cli_errors, console, emit, emit_one, 
 
 app = typer.Typer(no_args_is_help=True)
 COLUMNS = ["id", "name", "typeId", "rpcUrl", "displayUrl", "isPrimary", "isSystem"]
+LinkId = Annotated[str, typer.Argument(metavar="LINK_ID", help="The link's ID (the remote application ID).")]
 
 
 @app.command("list")
@@ -20,7 +21,7 @@ def list_links(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
 
 
 @app.command("show")
-def show(link_id: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def show(link_id: LinkId, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Show one link."""
     with open_instance() as instance, cli_errors():
         emit_one(instance.links.get(link_id).to_v2(), as_json)
@@ -28,7 +29,7 @@ def show(link_id: str, as_json: Annotated[bool, typer.Option("--json")] = False)
 
 @app.command("delete")
 def delete(
-    link_id: str,
+    link_id: LinkId,
     both_ends: Annotated[bool, typer.Option("--both-ends", help="Delete the remote end first (needs --as).")] = False,
     as_user: Annotated[str | None, typer.Option("--as", help="Local user whose access deletes the remote end.")] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Delete here even if the remote end cannot be.")] = False,
@@ -44,7 +45,7 @@ def delete(
 
 
 @app.command("make-primary")
-def make_primary(link_id: str) -> None:
+def make_primary(link_id: LinkId) -> None:
     """Make a link the primary of its application type."""
     with open_instance() as instance, cli_errors():
         link = instance.links.make_primary(link_id, actor=CLI_ACTOR)

@@ -1,30 +1,92 @@
-"""``applinks serve``: run the reference application."""
+"""``applinks serve``: run the reference application until SIGTERM or Ctrl-C."""
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+from enum import StrEnum
+from types import FrameType
 from typing import Annotated
 
 import typer
 import uvicorn
 
-from applinks.cli.common import cli_errors, console, make_settings
+from applinks.cli.common import cli_errors, console, fail, make_settings
+
+WILDCARD_HOSTS = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}  # noqa: S104 - mapping, not binding
+
+
+class LogLevel(StrEnum):
+    critical = "critical"
+    error = "error"
+    warning = "warning"
+    info = "info"
+    debug = "debug"
+
+
+class _Server(uvicorn.Server):
+    """Says ``ready`` once the socket accepts requests, so scripts and the demo know when to go on."""
+
+    def __init__(self, config: uvicorn.Config, base_url: str) -> None:
+        super().__init__(config)
+        self.base_url = base_url
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            typer.echo(f"ready: {self.base_url}")
+
+
+def default_base_url(host: str, port: int) -> str:
+    shown = WILDCARD_HOSTS.get(host, host)
+    return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """Bind before starting, so a busy port is one clear error instead of a server log line."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        sock = socket.create_server((host, port), family=family, backlog=2048)
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+    sock.set_inheritable(True)
+    return sock
+
+
+def _stop_quietly(signum: int, frame: FrameType | None) -> None:
+    """Installed before uvicorn's own handlers: it re-raises the stop signal after a graceful shutdown, and
+    that must end the command normally (exit 0) rather than kill it or raise KeyboardInterrupt."""
 
 
 def serve(
     host: Annotated[str, typer.Option("--host", help="Address to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="Port to bind.")] = 8080,
-    base_url: Annotated[str | None, typer.Option("--base-url", help="Public base URL.")] = None,
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to bind.")] = 8080,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="Public base URL (default: APPLINKS_BASE_URL, else host:port).")
+    ] = None,
     name: Annotated[str | None, typer.Option("--name", help="Instance display name.")] = None,
     app_type: Annotated[str | None, typer.Option("--type", help="Application type ID.")] = None,
+    log_level: Annotated[LogLevel, typer.Option("--log-level", help="Server log level.")] = LogLevel.info,
 ) -> None:
     """Start the reference application with applinks embedded."""
     from applinks.refapp.app import build_app
 
-    if base_url is None:
-        shown = f"[{host}]" if ":" in host else host
-        base_url = f"http://{shown}:{port}"
+    if base_url is None and not os.environ.get("APPLINKS_BASE_URL"):
+        base_url = default_base_url(host, port)
     settings = make_settings(base_url=base_url, name=name, application_type=app_type)
+    sock = listen(host, port)
     with cli_errors():
         app = build_app(settings)
     console.print(f"applinks {settings.name!r} at {settings.base_url} (data in {settings.data_dir})", highlight=False)
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+    config = uvicorn.Config(app, log_level=log_level.value, proxy_headers=False, lifespan="on")
+    server = _Server(config, settings.base_url)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _stop_quietly)
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+    if not server.started:
+        fail("the server did not start (see the log above)")
+    typer.echo("stopped")

@@ -14,7 +14,7 @@ app = typer.Typer(no_args_is_help=True)
 
 @app.command("add")
 def add(
-    name: str,
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The user name.")],
     password: Annotated[str, typer.Option("--password", prompt=True, hide_input=True, confirmation_prompt=True)],
     admin: Annotated[bool, typer.Option("--admin", help="An administrator.")] = False,
     sysadmin: Annotated[bool, typer.Option("--sysadmin", help="A system administrator.")] = False,
