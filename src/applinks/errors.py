@@ -9,10 +9,12 @@ layer maps it to, and a human message. Protocol errors carry their wire code so 
     ├── StorageError                  a database operation failed
     ├── InvalidInput (400)            malformed URL, form or body
     │   ├── NameTaken (400)
-    │   └── ConfirmationRequired      the admin must confirm (generic link, URL mismatch) and ask again
+    │   ├── ConfirmationRequired      the admin must confirm (generic link, URL mismatch) and ask again
+    │   └── AuthenticationNotConfigured  the link has no (such) outgoing authentication for this request
     ├── NotAuthenticated (401)
     │   └── TrustedAppsRefused        a Trusted Applications check failed (``code``); the request runs anonymous
     ├── PermissionDenied (403)
+    │   └── ImpersonationNotAllowed   the link does not allow acting as another user (2LOi is off)
     ├── NotFound (404)
     │   └── LinkNotFound
     ├── Conflict (409)
@@ -111,6 +113,12 @@ class PermissionDenied(AppLinksError):
     default_key = "applinks.forbidden"
 
 
+class ImpersonationNotAllowed(PermissionDenied):
+    """Acting as another user over a link that does not allow impersonation (its 2LOi provider is off)."""
+
+    default_key = "applinks.impersonation.not_allowed"
+
+
 class NotFound(AppLinksError):
     status = 404
     default_key = "applinks.notfound"
@@ -141,6 +149,13 @@ class ConfirmationRequired(InvalidInput):
     def __init__(self, message: str, *, confirm: str, **details: Any) -> None:
         super().__init__(message, confirm=confirm, **details)
         self.confirm = confirm
+
+
+class AuthenticationNotConfigured(InvalidInput):
+    """The caller asked for an outgoing provider the link does not have, or for authentication on a link
+    with none configured."""
+
+    default_key = "applinks.outgoing.not_configured"
 
 
 class RelocateUnreachable(Conflict):
