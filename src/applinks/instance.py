@@ -8,8 +8,9 @@ from typing import Any
 import httpx
 from sqlalchemy import Engine
 
+from applinks.auth.trusted_apps.service import TrustedAppsService
 from applinks.crypto import SecretBox, create_key_file, read_key_file
-from applinks.domain.manifest import APPLINKS_VERSION, Manifest
+from applinks.domain.manifest import APPLINKS_VERSION, TRUSTED_APPS, Manifest
 from applinks.domain.types import ApplicationType, TypeRegistry
 from applinks.errors import ConfigurationError
 from applinks.host import Host
@@ -79,6 +80,17 @@ class Instance:
         # Provider class names (protocol.md §5.1) this instance accepts / sends; auth modules add theirs.
         self.inbound_auth_types: list[str] = []
         self.outbound_auth_types: list[str] = []
+        # Trusted Applications (legacy, protocol.md §9.1): understood both ways, enabled per link by an admin.
+        self.trusted_apps = TrustedAppsService(
+            self.engine,
+            self.outbound,
+            application_type=settings.application_type,
+            server_id=self.identity.server_id,
+            private_key=self.identity.key.private_key,
+            own_link_id=lambda: self.identity.application_id,
+        )
+        self.inbound_auth_types.append(TRUSTED_APPS)
+        self.outbound_auth_types.append(TRUSTED_APPS)
         self.extensions: dict[str, Any] = {}
         self._closers: list[Callable[[], None]] = []
 

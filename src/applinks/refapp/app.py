@@ -26,6 +26,7 @@ from applinks.storage.properties import get_property, set_property_if_absent
 from applinks.web.app import create_app
 from applinks.web.csrf import check_csrf, csrf_token
 from applinks.web.deps import authenticate
+from applinks.web.response_headers import ResponseHeadersMiddleware
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 SECURITY_HEADERS = {
@@ -163,6 +164,8 @@ def build_app(
             app.add_exception_handler(exc_type, handler)
 
     app.mount("/", links_app)
+    # Host routes (whoami) authenticate through applinks too: their responses carry its headers.
+    app.add_middleware(ResponseHeadersMiddleware)
     app.add_middleware(
         SessionMiddleware,
         secret_key=session_secret(instance, instance.box),

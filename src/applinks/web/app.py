@@ -14,8 +14,11 @@ from applinks.outbound.policy import Resolver
 from applinks.settings import Settings
 from applinks.web.api import entity_links, links, manifest, relocate, wizard
 from applinks.web.api import status as status_api
+from applinks.web.api import trusted_apps as trusted_apps_api
 from applinks.web.deps import Authenticator, basic_authenticator, session_authenticator
 from applinks.web.errors import install_error_handlers
+from applinks.web.response_headers import ResponseHeadersMiddleware
+from applinks.web.trusted_apps import trusted_apps_authenticator
 
 
 def create_app(
@@ -47,6 +50,10 @@ def create_app(
     app.state.instance = instance
     chain: list[Authenticator] = [basic_authenticator, session_authenticator]
     app.state.authenticators = chain
+    # Legacy Trusted Applications: after OAuth, before Basic (protocol.md §9.1).
+    chain.insert(chain.index(basic_authenticator), trusted_apps_authenticator)
+    app.add_middleware(ResponseHeadersMiddleware)
+    app.include_router(trusted_apps_api.router)
     install_error_handlers(app)
     app.include_router(manifest.router)
     app.include_router(links.router)

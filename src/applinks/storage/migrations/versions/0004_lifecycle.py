@@ -40,9 +40,29 @@ def upgrade() -> None:
     )
     op.create_index("ix_entity_links_link", "entity_links", ["link_id"])
     # -- trusted applications / legacy configuration: added below by their developer ---------------------
+    op.create_table(
+        "trusted_apps",
+        sa.Column("link_id", sa.String(64), sa.ForeignKey("links.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("application_id", sa.String(255), nullable=False, unique=True),
+        sa.Column("public_key", sa.Text, nullable=False),
+        sa.Column("certificate_timeout", sa.Integer, nullable=False),
+        sa.Column("ip_patterns", sa.JSON, nullable=False),
+        sa.Column("url_patterns", sa.JSON, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_table(
+        "trusted_apps_outgoing",
+        sa.Column("link_id", sa.String(64), sa.ForeignKey("links.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    # -- end of trusted applications ------------------------------------------------------------------------
 
 
 def downgrade() -> None:
+    # -- trusted applications -------------------------------------------------------------------------------
+    op.drop_table("trusted_apps_outgoing")
+    op.drop_table("trusted_apps")
+    # -- end of trusted applications ------------------------------------------------------------------------
     op.drop_index("ix_entity_links_link", table_name="entity_links")
     op.drop_index("ix_entity_links_one_primary", table_name="entity_links")
     op.drop_table("entity_links")

@@ -1,0 +1,221 @@
+"""Trusted Applications between live instances: publishing, a round trip as a user, auto-configuration."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+
+from applinks.auth.trusted_apps.protocol import AUTOCONFIG_PATH, CERTIFICATE_PATH, MAGIC, Header
+from applinks.domain.links import Link
+from applinks.host import HostUser
+from tests.support import LiveInstance, bind_loopback, serve_app
+
+WHOAMI = "/plugins/servlet/applinks/whoami"
+NO_CHECK = {"X-Atlassian-Token": "no-check"}
+SYSADMIN = HostUser("admin", is_admin=True, is_sysadmin=True)
+
+
+def link_both_ways(one: LiveInstance, other: LiveInstance) -> None:
+    for here, there in ((one, other), (other, one)):
+        with here.client() as client:
+            created = client.post("/rest/applinks/3.0/applinks", json={"url": there.url})
+            assert created.status_code == 201, created.text
+
+
+def call_as(sender: LiveInstance, receiver: LiveInstance, user: str, path: str = WHOAMI) -> httpx.Response:
+    """A request from ``sender`` to ``receiver`` as ``user``, through the sender's hardened outbound client."""
+    url = receiver.url + path
+    service = sender.instance.trusted_apps
+    assert service.outgoing_enabled(receiver.application_id)
+    response = sender.instance.outbound.get(url, headers=service.signer.headers(url, user))
+    return httpx.Response(response.status_code, headers=response.headers, content=response.content)
+
+
+def test_certificate_is_published_anonymously_in_four_lines(tracker: LiveInstance) -> None:
+    with tracker.client(auth=None) as client:
+        answer = client.get(CERTIFICATE_PATH)
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/plain")
+    assert not answer.text.endswith("\n")
+    app_id, key, version, magic = answer.text.split("\n")
+    assert app_id == tracker.instance.trusted_apps.application_id
+    assert app_id.startswith("refapp:") and app_id.split(":")[1].isdigit()
+    assert key == tracker.instance.identity.key.public_key_der_b64
+    assert (version, magic) == ("2", MAGIC)
+
+
+def test_certificate_fetched_by_a_peer(tracker: LiveInstance, wiki: LiveInstance) -> None:
+    fetched = wiki.instance.trusted_apps.fetch_certificate(tracker.url)
+    assert fetched.application_id == tracker.instance.trusted_apps.application_id
+    assert fetched.protocol_version == 2
+    assert fetched.public_key_b64 == tracker.instance.identity.key.public_key_der_b64
+
+
+@pytest.fixture
+def old_peer(wiki: LiveInstance) -> Iterator[str]:
+    """A peer that publishes the old two-line certificate (ID and key), linked from ``wiki``."""
+    key = wiki.instance.identity.key.public_key_der_b64  # any RSA public key will do
+
+    async def certificate(_: Request) -> PlainTextResponse:
+        return PlainTextResponse(f"jira:424242\n{key}\n")
+
+    app = Starlette(routes=[Route(CERTIFICATE_PATH, certificate)])
+    sock = bind_loopback()
+    server, thread = serve_app(app, sock)
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    yield url
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_old_two_line_certificate_is_trusted(wiki: LiveInstance, old_peer: str) -> None:
+    link = wiki.instance.links.create(
+        Link(id="old-jira", type_id="jira", name="Old Jira", display_url=old_peer, rpc_url=old_peer), actor=SYSADMIN
+    )
+    state = wiki.instance.trusted_apps.configure_local(link.id, outgoing=False)
+    assert state.incoming is not None
+    assert state.incoming.application_id == "jira:424242"
+    assert state.incoming.certificate_timeout_ms == 10_000
+    assert (state.incoming.ip_patterns, state.incoming.url_patterns) == ((), ())
+    assert state.outgoing is False
+
+
+def test_round_trip_between_two_instances_as_a_user(tracker: LiveInstance, wiki: LiveInstance) -> None:
+    for live in (tracker, wiki):
+        live.add_user("alice", "alice-pw")
+    link_both_ways(tracker, wiki)
+
+    with wiki.client() as client:
+        enabled = client.put(
+            f"/rest/applinks/3.0/applinks/{tracker.application_id}/trusted",
+            json={"username": "admin", "password": "admin-pw"},
+        )
+    assert enabled.status_code == 200, enabled.text
+    assert enabled.json()["remote"] == "configured"
+    assert enabled.json()["local"]["incoming"]["applicationId"] == tracker.instance.trusted_apps.application_id
+    assert enabled.json()["local"]["outgoing"] is True
+    remote_state = tracker.instance.trusted_apps.state(wiki.application_id)
+    assert remote_state.incoming is not None and remote_state.outgoing
+
+    from_wiki = call_as(wiki, tracker, "alice")
+    assert from_wiki.status_code == 200
+    assert from_wiki.text == "alice"
+    assert from_wiki.headers[Header.STATUS] == "OK"
+    assert Header.ERROR not in from_wiki.headers
+
+    from_tracker = call_as(tracker, wiki, "admin")
+    assert (from_tracker.text, from_tracker.headers[Header.STATUS]) == ("admin", "OK")
+
+
+def test_requests_by_trusted_applications_cannot_manage_links(tracker: LiveInstance, wiki: LiveInstance) -> None:
+    link_both_ways(tracker, wiki)
+    tracker.instance.trusted_apps.configure_local(wiki.application_id)
+    wiki.instance.trusted_apps.configure_local(tracker.application_id)
+    answer = call_as(wiki, tracker, "admin", "/rest/applinks/2.0/applicationlink")
+    assert answer.status_code == 403
+    assert answer.headers[Header.STATUS] == "OK"
+
+
+def test_enabling_without_remote_admin_configures_this_end_only(tracker: LiveInstance, wiki: LiveInstance) -> None:
+    link_both_ways(tracker, wiki)
+    with wiki.client() as client:
+        enabled = client.put(f"/rest/applinks/3.0/applinks/{tracker.application_id}/trusted", json={})
+    assert enabled.status_code == 200, enabled.text
+    assert enabled.json()["remote"] == "skipped"
+    assert tracker.instance.trusted_apps.state(wiki.application_id).configured is False
+    assert wiki.instance.trusted_apps.state(tracker.application_id).configured is True
+    # The remote does not trust us yet: the request runs anonymous there, with the reason.
+    answer = call_as(wiki, tracker, "admin")
+    assert answer.text == ""
+    assert answer.headers[Header.ERROR].startswith("APP_UNKNOWN;\t")
+
+
+def test_wrong_remote_admin_password_changes_nothing(tracker: LiveInstance, wiki: LiveInstance) -> None:
+    link_both_ways(tracker, wiki)
+    with wiki.client() as client:
+        refused = client.put(
+            f"/rest/applinks/3.0/applinks/{tracker.application_id}/trusted",
+            json={"username": "admin", "password": "wrong"},
+        )
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "applinks.remote.credentials"
+    assert wiki.instance.trusted_apps.state(tracker.application_id).configured is False
+    assert tracker.instance.trusted_apps.state(wiki.application_id).configured is False
+
+
+def test_per_link_switch_needs_a_system_administrator(tracker: LiveInstance, wiki: LiveInstance) -> None:
+    link_both_ways(tracker, wiki)
+    wiki.add_user("ada", "ada-pw", admin=True)
+    path = f"/rest/applinks/3.0/applinks/{tracker.application_id}/trusted"
+    with wiki.client(auth=("ada", "ada-pw")) as client:
+        assert client.get(path).status_code == 200
+        assert client.put(path, json={}).status_code == 403
+    with wiki.client(auth=None) as client:
+        assert client.get(path).status_code == 401
+    assert wiki.instance.trusted_apps.state(tracker.application_id).configured is False
+
+
+def test_autoconfig_put_and_delete(tracker: LiveInstance, wiki: LiveInstance) -> None:
+    link_both_ways(tracker, wiki)
+    path = AUTOCONFIG_PATH + wiki.application_id
+    with tracker.client() as client:
+        assert client.put(path).status_code == 403  # no X-Atlassian-Token: no-check
+        put = client.put(path, headers=NO_CHECK)
+        assert put.status_code == 200, put.text
+    state = tracker.instance.trusted_apps.state(wiki.application_id)
+    assert state.incoming is not None and state.outgoing
+    assert state.incoming.application_id == wiki.instance.trusted_apps.application_id
+    assert state.incoming.certificate_timeout_ms == 10_000
+    assert (state.incoming.ip_patterns, state.incoming.url_patterns) == ((), ())
+
+    wiki.instance.trusted_apps.configure_local(tracker.application_id, incoming=False)
+    assert call_as(wiki, tracker, "admin").text == "admin"
+
+    with tracker.client() as client:
+        deleted = client.delete(path, headers=NO_CHECK)
+        assert deleted.status_code == 200, deleted.text
+    assert tracker.instance.trusted_apps.state(wiki.application_id).configured is False
+    after = call_as(wiki, tracker, "admin")
+    assert after.text == ""
+    assert after.headers[Header.ERROR].startswith("APP_UNKNOWN;\t")
+
+
+def test_autoconfig_refuses_callers_that_are_not_system_administrators(
+    tracker: LiveInstance, wiki: LiveInstance
+) -> None:
+    link_both_ways(tracker, wiki)
+    tracker.add_user("ada", "ada-pw", admin=True)
+    path = AUTOCONFIG_PATH + wiki.application_id
+    with tracker.client(auth=None) as client:
+        assert client.put(path, headers=NO_CHECK).status_code == 401
+    with tracker.client(auth=("ada", "ada-pw")) as client:
+        assert client.put(path, headers=NO_CHECK).status_code == 403
+    with tracker.client() as client:
+        assert client.put(AUTOCONFIG_PATH + "no-such-link", headers=NO_CHECK).status_code == 404
+    assert tracker.instance.trusted_apps.state(wiki.application_id).configured is False
+
+
+def test_deleting_a_link_deletes_its_trust(tracker: LiveInstance, wiki: LiveInstance) -> None:
+    link_both_ways(tracker, wiki)
+    tracker.instance.trusted_apps.configure_local(wiki.application_id)
+    wiki_app_id = wiki.instance.trusted_apps.application_id
+    assert tracker.instance.trusted_apps.find(wiki_app_id) is not None
+    with tracker.client() as client:
+        assert client.delete(f"/rest/applinks/3.0/applinks/{wiki.application_id}").status_code == 204
+    assert tracker.instance.trusted_apps.find(wiki_app_id) is None
+    assert tracker.instance.trusted_apps.outgoing_enabled(wiki.application_id) is False
+
+
+def test_basic_credentials_still_work_without_a_trusted_apps_certificate(tracker: LiveInstance) -> None:
+    token = base64.b64encode(b"admin:admin-pw").decode()
+    with tracker.client(auth=None) as client:
+        answer = client.get(WHOAMI, headers={"Authorization": f"Basic {token}", Header.ID: "jira:1"})
+    assert answer.text == "admin"
+    assert Header.STATUS not in answer.headers
