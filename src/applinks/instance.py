@@ -8,6 +8,9 @@ from typing import Any
 import httpx
 from sqlalchemy import Engine
 
+from applinks.auth.oauth1.consumers import ConsumerService
+from applinks.auth.oauth1.model import INBOUND_AUTH_TYPES as OAUTH1_INBOUND
+from applinks.auth.oauth1.verify import OAuthProvider
 from applinks.auth.trusted_apps.service import TrustedAppsService
 from applinks.crypto import SecretBox, create_key_file, read_key_file
 from applinks.domain.manifest import APPLINKS_VERSION, TRUSTED_APPS, Manifest
@@ -80,6 +83,12 @@ class Instance:
         # Provider class names (protocol.md §5.1) this instance accepts / sends; auth modules add theirs.
         self.inbound_auth_types: list[str] = []
         self.outbound_auth_types: list[str] = []
+        # OAuth 1.0a service provider (issue 3): incoming consumers per link, and request verification.
+        self.oauth_consumers = ConsumerService(
+            self.engine, self.box, self.outbound, settings, self.identity, host=lambda: self.host
+        )
+        self.oauth_provider = OAuthProvider(self.engine, self.box, settings, self.oauth_consumers)
+        self.inbound_auth_types.extend(OAUTH1_INBOUND)
         # Trusted Applications (legacy, protocol.md §9.1): understood both ways, enabled per link by an admin.
         self.trusted_apps = TrustedAppsService(
             self.engine,

@@ -1,10 +1,13 @@
-"""Small loopback fakes for the lifecycle tests: a server that only redirects, and a port nothing listens on."""
+"""Small loopback fakes for the lifecycle tests: a redirecting server, a closed port, a second port for an app."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
+import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -38,3 +41,28 @@ def closed_port_url() -> str:
     port = sock.getsockname()[1]
     sock.close()
     return f"http://127.0.0.1:{port}"
+
+
+@contextmanager
+def served_again(app: Any) -> Iterator[str]:
+    """Serve an already running app on a second loopback port (as if the remote moved to a new address).
+    No lifespan: stopping this server must not close the instance the first server still uses."""
+    sock = bind_loopback()
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False))
+    ready = threading.Event()
+    original_startup = server.startup
+
+    async def startup(sockets: list[Any] | None = None) -> None:
+        await original_startup(sockets=sockets)
+        ready.set()
+
+    server.startup = startup  # type: ignore[method-assign]
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    if not ready.wait(timeout=20):
+        raise RuntimeError("the second server did not start")
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)

@@ -98,10 +98,9 @@ def test_existing_link_by_id_or_by_url_is_a_conflict(tracker: LiveInstance, wiki
 
 
 def test_redirect_is_reported_with_the_new_url_and_not_followed(tracker: LiveInstance, wiki: LiveInstance) -> None:
-    with redirecting_server(tracker.url) as (old_url, hits):
-        with wiki.client() as client:
-            checked = client.get(FORM + "/manifest", params={"url": old_url})
-            created = client.post(FORM + "/createAppLink", json=create_body(old_url))
+    with redirecting_server(tracker.url) as (old_url, hits), wiki.client() as client:
+        checked = client.get(FORM + "/manifest", params={"url": old_url})
+        created = client.post(FORM + "/createAppLink", json=create_body(old_url))
     assert checked.status_code == 200, checked.text
     assert checked.json()["status"] == "MOVED"
     assert checked.json()["suggestedUrl"] == tracker.url

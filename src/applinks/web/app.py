@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
+from applinks.auth.oauth1.web import install as install_oauth1
 from applinks.host import Host
 from applinks.instance import Instance
 from applinks.outbound.policy import Resolver
@@ -60,4 +61,5 @@ def create_app(
     for lifecycle_router in (wizard.router, relocate.router, entity_links.router):
         app.include_router(lifecycle_router)
     status_api.install(app, instance)
+    install_oauth1(app)  # OAuth 1.0a provider routes; its authenticator goes first in the chain
     return app

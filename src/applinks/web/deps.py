@@ -150,6 +150,23 @@ def require_admin(request: Request) -> Principal:
     return principal
 
 
+def require_admin_or_link_itself(request: Request) -> Principal:
+    """``require_admin`` with its one exception: an impersonated administrator may DELETE the very link the
+    request comes through (without reciprocating) — the remote half of "delete both ends" (protocol.md §6.4)."""
+    principal = require_user(request)
+    assert principal.user is not None
+    if (
+        principal.impersonated
+        and principal.user.is_administrator
+        and request.method == "DELETE"
+        and principal.link_id is not None
+        and request.path_params.get("link_id") == principal.link_id
+        and request.query_params.get("reciprocate", "false").lower() != "true"
+    ):
+        return principal
+    return require_admin(request)
+
+
 def require_sysadmin(request: Request) -> Principal:
     principal = require_admin(request)
     assert principal.user is not None

@@ -22,8 +22,14 @@ def oauth_problem_response(request: Request, exc: OAuthProblem) -> Response:
     if metrics is not None:
         metrics.record_incoming_oauth_failure(exc.problem)
     body = {"oauth_problem": exc.problem}
-    if exc.details.get("advice"):
-        body["oauth_problem_advice"] = str(exc.details["advice"])
+    advice = exc.details.get("advice") or (exc.message if exc.message != exc.problem.replace("_", " ") else "")
+    if advice:
+        body["oauth_problem_advice"] = str(advice)
+    # Problem Reporting extension fields. The base string (signature_invalid) holds only what the client sent
+    # and our public base URL, and it shows proxy/base-URL mismatches at once, so it is returned as Jira does.
+    for field in ("parameters_absent", "parameters_rejected", "acceptable_timestamps", "acceptable_versions"):
+        if exc.details.get(field):
+            body["oauth_" + field] = str(exc.details[field])
     if exc.details.get("signature_base_string"):
         body["oauth_signature_base_string"] = str(exc.details["signature_base_string"])
     return PlainTextResponse(

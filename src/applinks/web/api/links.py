@@ -13,7 +13,7 @@ from applinks.domain.links import Link
 from applinks.errors import InvalidInput, LinkNotFound
 from applinks.services.links import LinkUpdate
 from applinks.web.body import body_schema, read_model
-from applinks.web.deps import Principal, instance_of, require_admin
+from applinks.web.deps import Principal, instance_of, require_admin, require_admin_or_link_itself
 
 router = APIRouter(tags=["links"])
 V2 = "/rest/applinks/2.0/applicationlink"
@@ -151,7 +151,10 @@ async def post_link(link_id: str, request: Request, who: Principal = Depends(req
 
 @router.delete(V2 + "/{link_id}", summary="Delete a link (locally)")
 def delete_link(
-    link_id: str, request: Request, reciprocate: bool = False, who: Principal = Depends(require_admin)
+    link_id: str,
+    request: Request,
+    reciprocate: bool = False,
+    who: Principal = Depends(require_admin_or_link_itself),  # the remote half of "delete both ends"
 ) -> Response:
     assert who.user is not None
     if reciprocate:
@@ -203,7 +206,7 @@ async def put_v3(link_id: str, request: Request, who: Principal = Depends(requir
 
 
 @router.delete(V3 + "/{link_id}", status_code=204, summary="Delete a link locally (v3)")
-def delete_v3(link_id: str, request: Request, who: Principal = Depends(require_admin)) -> Response:
+def delete_v3(link_id: str, request: Request, who: Principal = Depends(require_admin_or_link_itself)) -> Response:
     assert who.user is not None
     instance_of(request).links.delete(link_id, actor=who.user)
     return Response(status_code=204)

@@ -1,0 +1,140 @@
+"""Two-way links between live instances: remote admin check, reciprocal link first, failures between steps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from applinks.domain.links import Link
+from applinks.errors import RemoteUnreachable
+from applinks.services.wizard import wizard_of
+from tests.integration.lifecycle_fakes import served_again
+from tests.support import LiveInstance
+
+FORM = "/rest/applinks/1.0/applicationlinkForm"
+LINKS = "/rest/applinks/2.0/applicationlink"
+
+
+def two_way(url: str, username: str = "admin", password: str = "admin-pw", **extra: Any) -> dict[str, Any]:
+    return {
+        "applicationLink": {"rpcUrl": url},
+        "username": username,
+        "password": password,
+        "createTwoWayLink": True,
+        **extra,
+    }
+
+
+def links_of(live: LiveInstance) -> list[dict[str, Any]]:
+    return [link.to_v2() for link in live.instance.links.list()]
+
+
+def test_wrong_remote_password_creates_nothing_on_either_side(tracker: LiveInstance, wiki: LiveInstance) -> None:
+    with wiki.client() as client:
+        refused = client.post(FORM + "/createAppLink", json=two_way(tracker.url, password="wrong"))
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["error"] == "applinks.remote.credentials"
+    assert "nothing was created" in refused.json()["message"]
+    assert links_of(wiki) == []
+    assert links_of(tracker) == []
+
+
+def test_a_remote_user_who_is_not_an_administrator_creates_nothing(tracker: LiveInstance, wiki: LiveInstance) -> None:
+    tracker.add_user("carol", "carol-pw")
+    with wiki.client() as client:
+        refused = client.post(FORM + "/createAppLink", json=two_way(tracker.url, "carol", "carol-pw"))
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "applinks.remote.credentials"
+    assert links_of(wiki) == []
+    assert links_of(tracker) == []
+
+
+def test_missing_remote_credentials_are_a_bad_request(tracker: LiveInstance, wiki: LiveInstance) -> None:
+    with wiki.client() as client:
+        refused = client.post(FORM + "/createAppLink", json=two_way(tracker.url, password=""))
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "applinks.wizard.remote_credentials"
+    assert links_of(wiki) == [] and links_of(tracker) == []
+
+
+def test_two_way_creates_the_remote_end_then_the_local_end(tracker: LiveInstance, wiki: LiveInstance) -> None:
+    with wiki.client() as client:
+        created = client.post(FORM + "/createAppLink", json=two_way(tracker.url))
+    assert created.status_code == 201, created.text
+    result = created.json()
+    assert result["twoWay"] is True
+    assert result["local"]["link"] == "created"
+    assert result["remote"] == {**result["remote"], "url": tracker.url, "link": "created"}
+    assert [link["id"] for link in links_of(wiki)] == [tracker.application_id]
+    [back] = links_of(tracker)
+    assert back["id"] == wiki.application_id
+    assert back["rpcUrl"] == wiki.url
+    assert back["displayUrl"] == wiki.url
+    assert back["name"] == "Wiki"
+
+
+def test_custom_rpc_url_is_how_the_remote_reaches_us(tracker: LiveInstance, wiki: LiveInstance) -> None:
+    with served_again(wiki.app) as wiki_elsewhere:
+        body = two_way(tracker.url, customRpcURL=True, rpcUrl=wiki_elsewhere)
+        with wiki.client() as client:
+            created = client.post(FORM + "/createAppLink", json=body)
+        assert created.status_code == 201, created.text
+    [back] = links_of(tracker)
+    assert back["rpcUrl"] == wiki_elsewhere
+    assert back["displayUrl"] == wiki.url
+
+
+def test_a_failure_after_the_remote_end_reports_what_exists(tracker: LiveInstance, wiki: LiveInstance) -> None:
+    def fail(_step: str, _link: Link) -> None:
+        raise RemoteUnreachable("the database went away", kind="CONNECTION_REFUSED")
+
+    wizard_of(wiki.instance).hooks["after_remote_link"] = fail
+    with wiki.client() as client:
+        failed = client.post(FORM + "/createAppLink", json=two_way(tracker.url))
+    assert failed.status_code == 400, failed.text
+    error = failed.json()
+    assert error["error"] == "applinks.link.partial"
+    assert error["details"]["remote"] == {"url": tracker.url, "link": "created"}
+    assert error["details"]["local"]["link"] == "not created"
+    assert "delete the link to this application on" in error["message"]
+    assert links_of(wiki) == []
+    assert [link["id"] for link in links_of(tracker)] == [wiki.application_id]
+    # Creating again completes it: the remote end is reused.
+    del wizard_of(wiki.instance).hooks["after_remote_link"]
+    with wiki.client() as client:
+        again = client.post(FORM + "/createAppLink", json=two_way(tracker.url))
+    assert again.status_code == 201, again.text
+    assert again.json()["remote"]["link"] == "updated"
+    assert [link["id"] for link in links_of(wiki)] == [tracker.application_id]
+    assert len(links_of(tracker)) == 1
+
+
+def test_remote_down_after_the_reciprocal_step_leaves_both_links_and_says_so(
+    tracker: LiveInstance, wiki: LiveInstance
+) -> None:
+    def stop_remote(_step: str, _link: Link) -> None:
+        tracker.stop()
+
+    wizard_of(wiki.instance).hooks["after_remote_link"] = stop_remote
+    with wiki.client() as client:
+        created = client.post(FORM + "/createAppLink", json=two_way(tracker.url))
+    assert created.status_code == 201, created.text
+    result = created.json()
+    assert result["remote"]["link"] == "created"
+    assert result["local"]["link"] == "created"
+    assert result["authenticationConfigured"] is False
+    assert result["remote"]["problems"], result
+    assert [link["id"] for link in links_of(wiki)] == [tracker.application_id]
+    assert [link["id"] for link in links_of(tracker)] == [wiki.application_id]
+
+
+def test_one_way_then_completed_from_the_other_side(tracker: LiveInstance, wiki: LiveInstance) -> None:
+    with tracker.client() as client:
+        one_way = client.post(FORM + "/createAppLink", json={"applicationLink": {"rpcUrl": wiki.url}})
+    assert one_way.status_code == 201
+    assert one_way.json()["twoWay"] is False
+    with wiki.client() as client:
+        completed = client.post(FORM + "/createAppLink", json=two_way(tracker.url))
+    assert completed.status_code == 201, completed.text
+    assert completed.json()["remote"]["link"] == "updated"
+    assert [link["id"] for link in links_of(tracker)] == [wiki.application_id]
+    assert [link["id"] for link in links_of(wiki)] == [tracker.application_id]
