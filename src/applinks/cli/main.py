@@ -10,7 +10,7 @@ import typer
 from applinks.cli import info, lifecycle, links, serve, users
 from applinks.cli.common import state
 from applinks.cli.db import app as db_app
-from applinks.cli.oauth import app as oauth_app
+from applinks.cli.doctor import doctor as doctor_command
 
 app = typer.Typer(help="Application Links for Python.", no_args_is_help=True, pretty_exceptions_enable=False)
 
@@ -30,10 +30,10 @@ def main_options(
 
 app.command("serve")(serve.serve)
 app.command("info")(info.info)
+app.command("doctor")(doctor_command)
 app.add_typer(users.app, name="users", help="Users of the reference application.")
 app.add_typer(links.app, name="link", help="Application links.")
 app.add_typer(db_app, name="db", help="The database.")
-app.add_typer(oauth_app, name="oauth", help="OAuth 1.0a: this instance as a consumer, incoming consumers of links.")
 lifecycle.register(app)
 
 
