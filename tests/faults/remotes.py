@@ -187,9 +187,7 @@ class Pki:
             .not_valid_before(now - timedelta(days=1))
             .not_valid_after(now + timedelta(days=30))
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True
-            )
+            .add_extension(x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True)
             .sign(key, hashes.SHA256())
         )
         pki = cls(directory, key, cert)
@@ -205,7 +203,9 @@ class Pki:
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostname)])
         now = datetime.now(UTC)
-        start, end = (now - timedelta(days=10), now - timedelta(days=1)) if expired else (now - timedelta(days=1), now + timedelta(days=10))
+        start, end = now - timedelta(days=1), now + timedelta(days=10)
+        if expired:
+            start, end = now - timedelta(days=10), now - timedelta(days=1)
         builder = (
             x509.CertificateBuilder()
             .subject_name(subject)

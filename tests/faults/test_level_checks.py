@@ -3,6 +3,7 @@ auth areas replaced by small fakes (the live versions are in tests/integration/t
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -45,7 +46,7 @@ class FakeSigned:
     """Answers the signed manifest GET with a canned response; ``user_get`` may demand credentials."""
 
     status: int = 200
-    body: str = '{"id": "%s", "name": "R", "typeId": "refapp", "url": "x", "applinksVersion": "9.1.4"}' % RID
+    body: str = json.dumps({"id": RID, "name": "R", "typeId": "refapp", "url": "x", "applinksVersion": "9.1.4"})
     headers: dict[str, str] = field(default_factory=lambda: {"content-type": "application/json"})
     user_status: int | None = None
     calls: list[str] = field(default_factory=list)
