@@ -18,7 +18,9 @@ from applinks.domain.types import ApplicationType, TypeRegistry
 from applinks.errors import ConfigurationError
 from applinks.host import Host
 from applinks.identity import Identity, InstanceKey, new_private_key, new_server_id
+from applinks.outbound.links import ApplicationLinks
 from applinks.outbound.policy import Resolver
+from applinks.outbound.service import OutgoingAuth
 from applinks.outbound.transport import OutboundClient, TransportOptions
 from applinks.services.links import LinkService
 from applinks.settings import Settings
@@ -100,6 +102,9 @@ class Instance:
         )
         self.inbound_auth_types.append(TRUSTED_APPS)
         self.outbound_auth_types.append(TRUSTED_APPS)
+        # Calling linked applications (issue 4): outgoing providers, 3LO tokens held, audit, request factories.
+        self.outgoing = OutgoingAuth(self)
+        self.application_links = ApplicationLinks(self)
         self.extensions: dict[str, Any] = {}
         self._closers: list[Callable[[], None]] = []
 

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from applinks.auth.oauth1.web import install as install_oauth1
 from applinks.host import Host
 from applinks.instance import Instance
+from applinks.outbound import web as outbound_web
 from applinks.outbound.policy import Resolver
 from applinks.settings import Settings
 from applinks.web.api import entity_links, links, manifest, relocate, wizard
@@ -62,4 +63,5 @@ def create_app(
         app.include_router(lifecycle_router)
     status_api.install(app, instance)
     install_oauth1(app)  # OAuth 1.0a provider routes; its authenticator goes first in the chain
+    app.include_router(outbound_web.router)  # calling linked applications: login dance, grants, providers
     return app

@@ -1,0 +1,226 @@
+"""Web face of outgoing authentication: the consumer side of the login dance, the user's "authorised
+applications" page, and REST for per-link providers, the user's grants and the audit log."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.templating import Jinja2Templates
+
+from applinks.errors import AppLinksError, NotAuthenticated, PermissionDenied
+from applinks.host import HostUser
+from applinks.instance import Instance
+from applinks.outbound.dance import LoginDance
+from applinks.outbound.grants import grants_of, revoke
+from applinks.outbound.providers.names import parse_provider
+from applinks.outbound.service import ACCESS_PATH, AUTHORIZE_PATH
+from applinks.web.body import body_schema, read_model
+from applinks.web.csrf import check_csrf, csrf_token
+from applinks.web.deps import Principal, authenticate, instance_of, require_admin, require_user
+
+router = APIRouter(tags=["outgoing authentication"])
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+AUTHORISED_PATH = "/plugins/servlet/applinks/oauth/authorised-applications"
+PROVIDER_PATH = "/rest/applinks/2.0/applicationlink/{link_id}/authentication/provider"
+GRANTS_PATH = "/rest/applinks/2.0/authorised-applications"
+AUDIT_PATH = "/rest/applinks/2.0/outgoing/audit"
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+def _page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    instance = instance_of(request)
+    response = TEMPLATES.TemplateResponse(
+        request, template, {"instance_name": instance.settings.name, **context}, status_code=status
+    )
+    response.headers.update(PAGE_HEADERS)
+    return response
+
+
+def _error_page(request: Request, exc: AppLinksError, user: HostUser | None) -> HTMLResponse:
+    status = exc.status if 400 <= exc.status < 500 else 502
+    return _page(request, "dance_error.html", status, message=exc.message, user=user, error=exc.key)
+
+
+def _cookie_name(instance: Instance) -> str:
+    # Cookies ignore ports: two instances on one host must not share the cookie.
+    return "applinks_dance_" + instance.application_id[:8]
+
+
+def _browser_user(request: Request) -> tuple[HostUser | None, Response | None]:
+    """The logged-in user of a browser request, or the response that sends the browser to log in."""
+    principal = authenticate(request)
+    if principal.impersonated:
+        raise PermissionDenied("impersonated requests cannot authorise applications", key="applinks.impersonation")
+    if principal.user is not None:
+        return principal.user, None
+    host = instance_of(request).host
+    if host is None:
+        raise NotAuthenticated("log in to authorise this application")
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return None, RedirectResponse(host.login_url(here), status_code=303)
+
+
+@router.get(AUTHORIZE_PATH, include_in_schema=False)
+def dance_authorize(
+    request: Request,
+    application_link_id: str = Query(alias="applicationLinkID", max_length=64),
+    redirect_url: str | None = Query(default=None, alias="redirectUrl", max_length=2048),
+) -> Response:
+    """Start the 3-legged dance for the logged-in user: fetch a request token, send the browser to approve."""
+    instance = instance_of(request)
+    user, login = _browser_user(request)
+    if login is not None or user is None:
+        return login or Response(status_code=401)
+    cookie = _cookie_name(instance)
+    browser = request.cookies.get(cookie) or secrets.token_urlsafe(32)
+    try:
+        target = LoginDance(instance.outgoing).start(application_link_id, user, browser, redirect_url)
+    except AppLinksError as exc:
+        return _error_page(request, exc, user)
+    response = RedirectResponse(target, status_code=303)
+    base = urlsplit(instance.base_url)
+    response.set_cookie(
+        cookie,
+        browser,
+        max_age=instance.settings.request_token_ttl,
+        path=base.path.rstrip("/") + "/plugins/servlet/applinks/oauth/login-dance",
+        secure=base.scheme == "https",
+        httponly=True,
+        samesite="lax",
+    )
+    return response
+
+
+@router.get(ACCESS_PATH, include_in_schema=False)
+def dance_access(
+    request: Request,
+    application_link_id: str = Query(alias="applicationLinkID", max_length=64),
+    oauth_token: str = Query(default="", max_length=512),
+    oauth_verifier: str | None = Query(default=None, max_length=512),
+) -> Response:
+    """The callback: check the request token belongs to this browser and user, swap it, store the token."""
+    instance = instance_of(request)
+    user, login = _browser_user(request)
+    if login is not None or user is None:
+        return login or Response(status_code=401)
+    browser = request.cookies.get(_cookie_name(instance), "")
+    try:
+        target = LoginDance(instance.outgoing).finish(application_link_id, user, browser, oauth_token, oauth_verifier)
+    except AppLinksError as exc:
+        return _error_page(request, exc, user)
+    query = urlencode({"authorised": application_link_id})
+    return RedirectResponse(target or f"{instance.url(AUTHORISED_PATH)}?{query}", status_code=303)
+
+
+@router.get(AUTHORISED_PATH, include_in_schema=False)
+def authorised_applications(request: Request, authorised: str | None = Query(default=None, max_length=64)) -> Response:
+    """The user's page: remote applications they authorised, each with a revoke button."""
+    instance = instance_of(request)
+    user, login = _browser_user(request)
+    if login is not None or user is None:
+        return login or Response(status_code=401)
+    grants = grants_of(instance.outgoing, user.name)
+    notice = ""
+    if authorised:
+        names = [g.name for g in grants if g.link_id == authorised]
+        notice = f"{instance.settings.name} may now call {names[0]} for you." if names else ""
+    return _page(
+        request,
+        "authorised_applications.html",
+        user=user,
+        grants=grants,
+        notice=notice,
+        csrf=csrf_token(request),
+        revoke_url=instance.url(AUTHORISED_PATH + "/revoke"),
+    )
+
+
+@router.post(AUTHORISED_PATH + "/revoke", include_in_schema=False)
+def revoke_authorised(
+    request: Request,
+    application_link_id: str = Form(alias="applicationLinkID", max_length=64),
+    csrf: str = Form(default="", max_length=256),
+) -> Response:
+    instance = instance_of(request)
+    user, login = _browser_user(request)
+    if login is not None or user is None:
+        return login or Response(status_code=401)
+    try:
+        check_csrf(request, csrf)
+        revoke(instance.outgoing, application_link_id, user.name)
+    except AppLinksError as exc:
+        return _error_page(request, exc, user)
+    return RedirectResponse(instance.url(AUTHORISED_PATH), status_code=303)
+
+
+# -- REST --------------------------------------------------------------------------------------------------
+class ProviderBody(BaseModel):
+    """Turn one outgoing provider of a link on (with its configuration) or off."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+    provider: str = Field(max_length=255)
+    enabled: bool = True
+    config: dict[str, Any] = Field(default_factory=dict)
+
+
+@router.get(PROVIDER_PATH, summary="The outgoing authentication providers configured on a link")
+def get_providers(link_id: str, request: Request, _: Principal = Depends(require_admin)) -> dict[str, Any]:
+    instance = instance_of(request)
+    return instance.outgoing.providers_json(instance.links.get(link_id))
+
+
+@router.put(
+    PROVIDER_PATH,
+    summary="Enable, configure or disable one outgoing provider of a link",
+    openapi_extra=body_schema(ProviderBody),
+)
+async def put_provider(link_id: str, request: Request, who: Principal = Depends(require_admin)) -> dict[str, Any]:
+    body = await read_model(request, ProviderBody)
+    return await run_in_threadpool(_put_provider, instance_of(request), link_id, body, who)
+
+
+def _put_provider(instance: Instance, link_id: str, body: ProviderBody, who: Principal) -> dict[str, Any]:
+    assert who.user is not None
+    link = instance.links.get(link_id)
+    if link.is_system and not who.user.is_sysadmin:
+        raise PermissionDenied("only a system administrator can change a system link")
+    provider = parse_provider(body.provider)
+    instance.outgoing.config.set_provider(link, provider, enabled=body.enabled, config=body.config, actor=who.user)
+    return instance.outgoing.providers_json(link)
+
+
+@router.get(GRANTS_PATH, summary="Applications the calling user has authorised this instance to use for them")
+def list_grants(request: Request, who: Principal = Depends(require_user)) -> dict[str, Any]:
+    return {"applications": [g.to_json() for g in grants_of(instance_of(request).outgoing, who.name)]}
+
+
+@router.delete(GRANTS_PATH + "/{link_id}", summary="Revoke the calling user's authorisation at a linked application")
+def delete_grant(link_id: str, request: Request, who: Principal = Depends(require_user)) -> dict[str, Any]:
+    if who.impersonated:
+        raise PermissionDenied("impersonated requests cannot revoke authorisations", key="applinks.impersonation")
+    return revoke(instance_of(request).outgoing, link_id, who.name)
+
+
+@router.get(AUDIT_PATH, summary="Outgoing requests made by impersonation or on behalf of another user")
+def audit_log(
+    request: Request,
+    link_id: str | None = Query(default=None, alias="linkId", max_length=64),
+    limit: int = Query(default=100, ge=1, le=1000),
+    _: Principal = Depends(require_admin),
+) -> dict[str, Any]:
+    entries = instance_of(request).outgoing.audit.entries(link_id, limit)
+    return {"entries": [e.to_json() for e in entries]}
