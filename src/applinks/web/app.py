@@ -15,6 +15,7 @@ from applinks.outbound import web as outbound_web
 from applinks.outbound.policy import Resolver
 from applinks.settings import Settings
 from applinks.web.api import entity_links, links, manifest, relocate, wizard
+from applinks.web.api import migration as migration_api
 from applinks.web.api import status as status_api
 from applinks.web.api import trusted_apps as trusted_apps_api
 from applinks.web.deps import Authenticator, basic_authenticator, session_authenticator
@@ -56,6 +57,7 @@ def create_app(
     chain.insert(chain.index(basic_authenticator), trusted_apps_authenticator)
     app.add_middleware(ResponseHeadersMiddleware)
     app.include_router(trusted_apps_api.router)
+    app.include_router(migration_api.router)
     install_error_handlers(app)
     app.include_router(manifest.router)
     app.include_router(links.router)
