@@ -132,9 +132,92 @@ def test_one_way_then_completed_from_the_other_side(tracker: LiveInstance, wiki:
         one_way = client.post(FORM + "/createAppLink", json={"applicationLink": {"rpcUrl": wiki.url}})
     assert one_way.status_code == 201
     assert one_way.json()["twoWay"] is False
+    # One-way: public data only; a call as a user has no authentication to use.
+    assert tracker.instance.outgoing.level(tracker.instance.links.get(wiki.application_id))["enabled"] is False
     with wiki.client() as client:
-        completed = client.post(FORM + "/createAppLink", json=two_way(tracker.url))
+        body = two_way(tracker.url, configFormValues={"shareUserbase": True})
+        completed = client.post(FORM + "/createAppLink", json=body)
     assert completed.status_code == 201, completed.text
     assert completed.json()["remote"]["link"] == "updated"
+    assert completed.json()["authenticationConfigured"] is True
     assert [link["id"] for link in links_of(tracker)] == [wiki.application_id]
     assert [link["id"] for link in links_of(wiki)] == [tracker.application_id]
+    assert whoami_through(tracker, wiki, "admin") == "admin"
+    assert whoami_through(wiki, tracker, "admin") == "admin"
+
+
+IMPERSONATION = {"enabled": True, "twoLoEnabled": True, "twoLoImpersonationEnabled": True}
+OAUTH = {"enabled": True, "twoLoEnabled": True, "twoLoImpersonationEnabled": False}
+WHOAMI = "/plugins/servlet/applinks/whoami"
+
+
+def whoami_through(source: LiveInstance, target: LiveInstance, user: str) -> str:
+    link = source.instance.links.get(target.application_id)
+    answer = source.instance.outgoing.request_factory(link, user).get(WHOAMI)
+    assert answer.status_code == 200, answer.text
+    return answer.text
+
+
+def test_two_way_with_the_same_users_is_oauth_with_impersonation(tracker: LiveInstance, wiki: LiveInstance) -> None:
+    for live in (tracker, wiki):
+        live.add_user("alice", "alice-pw")
+    body = two_way(tracker.url, configFormValues={"shareUserbase": True})
+    with wiki.client() as client:
+        created = client.post(FORM + "/createAppLink", json=body)
+    assert created.status_code == 201, created.text
+    result = created.json()
+    assert result["authenticationConfigured"] is True, result
+    for side in (result["local"], result["remote"]):
+        assert side["incoming"] == IMPERSONATION
+        assert side["outgoing"] == IMPERSONATION
+        assert side["problems"] == []
+    # 2LOi both ways: each side calls the other as the current user, with no interaction.
+    assert whoami_through(wiki, tracker, "alice") == "alice"
+    assert whoami_through(tracker, wiki, "alice") == "alice"
+    assert whoami_through(wiki, tracker, "admin") == "admin"
+
+
+def test_two_way_without_shared_users_is_oauth_and_needs_the_dance(tracker: LiveInstance, wiki: LiveInstance) -> None:
+    from applinks.errors import CredentialsRequired
+    from tests.integration.outbound_support import Browser, dance
+
+    for live in (tracker, wiki):
+        live.add_user("alice", "alice-pw")
+    with wiki.client() as client:
+        created = client.post(FORM + "/createAppLink", json=two_way(tracker.url))
+    assert created.status_code == 201, created.text
+    result = created.json()
+    assert result["authenticationConfigured"] is True, result
+    for side in (result["local"], result["remote"]):
+        assert side["incoming"] == OAUTH
+        assert side["outgoing"] == OAUTH
+    link = wiki.instance.links.get(tracker.application_id)
+    try:
+        wiki.instance.outgoing.request_factory(link, "alice").get(WHOAMI)
+    except CredentialsRequired as exc:
+        assert exc.authorisation_uri().startswith(wiki.url + "/plugins/servlet/applinks/oauth/login-dance/authorize")
+    else:
+        raise AssertionError("without shared users a call as alice needs her authorisation first")
+    browser = Browser()
+    try:
+        browser.login(wiki, "alice", "alice-pw")
+        browser.login(tracker, "alice", "alice-pw")
+        assert dance(browser, wiki, tracker, tracker.application_id).status_code == 303
+    finally:
+        browser.close()
+    assert whoami_through(wiki, tracker, "alice") == "alice"
+
+
+def test_impersonation_needs_a_remote_system_administrator(tracker: LiveInstance, wiki: LiveInstance) -> None:
+    tracker.add_user("ada", "ada-pw", admin=True)
+    body = two_way(tracker.url, "ada", "ada-pw", configFormValues={"shareUserbase": True})
+    with wiki.client() as client:
+        created = client.post(FORM + "/createAppLink", json=body)
+    assert created.status_code == 201, created.text
+    result = created.json()
+    assert result["authenticationConfigured"] is False
+    assert any("system administrator" in problem for problem in result["remote"]["problems"]), result
+    assert result["remote"]["incoming"] is None
+    # What could be configured here was, and says so.
+    assert result["local"]["outgoing"] == IMPERSONATION
+    assert [link["id"] for link in links_of(tracker)] == [wiki.application_id]

@@ -1,19 +1,29 @@
-"""Authentication levels of a link's two directions, locally and on the remote (two-way create, edit)."""
+"""Authentication levels of a link's two directions, locally and on the remote (two-way create, edit).
+
+Levels (protocol.md §5.3): disabled; OAuth (3LO + 2LO); OAuth with impersonation (3LO + 2LO + 2LOi). Locally
+the OAuth provider area (incoming consumers) and the outbound area (outgoing providers) hold them; on the
+remote their REST resources do, called with the remote administrator's Basic credentials."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+from typing import TYPE_CHECKING, Any
 
+from applinks.auth.oauth1.model import OAuthLevel
 from applinks.domain.links import Link
-from applinks.errors import InvalidInput
+from applinks.domain.manifest import OAUTH_2LO, OAUTH_2LOI, OAUTH_3LO
+from applinks.errors import AppLinksError, InvalidInput
 from applinks.host import HostUser
+from applinks.services.remote import basic_headers, remote_message
 
 if TYPE_CHECKING:
     from applinks.instance import Instance
-    from applinks.services.wizard import CreateLinkRequest, CreateLinkResult
+    from applinks.services.wizard import CreateLinkRequest, CreateLinkResult, SideReport
 
-# Names an admin uses (CLI, REST) for the three levels of protocol.md §5.3.
+# Names an admin uses (CLI, REST) for the three levels.
 LEVELS = ("disabled", "oauth", "impersonation")
+CONSUMER_PATH = "/rest/applinks-oauth/1.0/applicationlink/{id}/authentication/consumer"
+PROVIDER_PATH = "/rest/applinks/2.0/applicationlink/{id}/authentication/provider"
 
 
 def parse_level(name: str) -> str:
@@ -27,17 +37,114 @@ def parse_level(name: str) -> str:
     return value
 
 
+def level_of(name: str) -> OAuthLevel:
+    on = name != "disabled"
+    return OAuthLevel(on, on, name == "impersonation")
+
+
 def set_local_levels(
     instance: Instance, link: Link, *, incoming: str | None, outgoing: str | None, actor: HostUser
 ) -> None:
-    del instance, link, incoming, outgoing, actor
-    raise InvalidInput("OAuth is not available on this instance yet", key="applinks.oauth.missing")
+    """Set this end's incoming and/or outgoing level (impersonation needs a system administrator). Enabling
+    incoming OAuth on a link without a consumer fetches the remote's consumer-info."""
+    if incoming is not None:
+        instance.oauth_consumers.set_level(link.id, level_of(incoming), actor=actor)
+    if outgoing is not None:
+        instance.outgoing.set_level(link, outgoing, actor)
+
+
+def local_levels(instance: Instance, link: Link) -> tuple[dict[str, bool], dict[str, bool]]:
+    """(incoming, outgoing) of this end, as ``{enabled, twoLoEnabled, twoLoImpersonationEnabled}``."""
+    return instance.oauth_consumers.level(link.id).to_json(), instance.outgoing.level(link)
 
 
 def configure_two_way(
     instance: Instance, result: CreateLinkResult, request: CreateLinkRequest, actor: HostUser, own_rpc: str
 ) -> None:
-    del instance, request, actor, own_rpc
-    for side in (result.local, result.remote):
-        if side is not None:
-            side.problems.append("authentication was not configured: OAuth is not available on this instance yet")
+    """Step 3's authentication on both ends: each side registers the other's consumer-info as its incoming
+    consumer and enables its outgoing OAuth; "same set of users" → with impersonation. Every step is tried
+    and recorded in ``result`` (what was configured, and each problem): the links stay either way."""
+    del own_rpc  # the remote fetches our consumer-info at the RPC URL its link to us has
+    impersonation = request.same_users
+    remote = result.remote
+    assert remote is not None and request.remote_username and request.remote_password
+    credentials = basic_headers(request.remote_username, request.remote_password)
+    _remote_incoming(instance, remote, credentials, impersonation)
+    _remote_outgoing(instance, remote, credentials, impersonation)
+    _local_incoming(instance, result.link, result.local, actor, impersonation)
+    _local_outgoing(instance, result.link, result.local, actor, impersonation)
+
+
+def _remote_call(
+    instance: Instance, remote: SideReport, credentials: dict[str, str], method: str, path: str, body: Any
+) -> dict[str, Any]:
+    response = instance.outbound.request(
+        method,
+        remote.url + path,
+        headers={
+            **credentials,
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "X-Atlassian-Token": "no-check",
+        },
+        content=json.dumps(body).encode(),
+    )
+    if response.status_code not in (200, 201):
+        raise InvalidInput(
+            f"{remote.url} answered HTTP {response.status_code}: {remote_message(response)}",
+            key="applinks.wizard.remote_auth",
+        )
+    try:
+        data = json.loads(response.content)
+    except ValueError:
+        data = None
+    return data if isinstance(data, dict) else {}
+
+
+def _remote_incoming(instance: Instance, remote: SideReport, credentials: dict[str, str], imp: bool) -> None:
+    path = CONSUMER_PATH.format(id=instance.application_id) + "?autoConfigure=true"
+    body = {"threeLOAllowed": True, "twoLOAllowed": True, "twoLOImpersonationAllowed": imp}
+    try:
+        consumer = _remote_call(instance, remote, credentials, "PUT", path, body)
+    except AppLinksError as exc:
+        remote.problems.append(f"incoming OAuth (this application as its consumer) was not configured: {exc.message}")
+        return
+    remote.incoming = {
+        "enabled": bool(consumer.get("threeLOAllowed", True)),
+        "twoLoEnabled": bool(consumer.get("twoLOAllowed")),
+        "twoLoImpersonationEnabled": bool(consumer.get("twoLOImpersonationAllowed")),
+    }
+
+
+def _remote_outgoing(instance: Instance, remote: SideReport, credentials: dict[str, str], imp: bool) -> None:
+    path = PROVIDER_PATH.format(id=instance.application_id)
+    answer: dict[str, Any] = {}
+    for provider, enabled in ((OAUTH_3LO, True), (OAUTH_2LO, True), (OAUTH_2LOI, imp)):
+        body = {"provider": provider, "enabled": enabled, "config": {}}
+        try:
+            answer = _remote_call(instance, remote, credentials, "PUT", path, body)
+        except AppLinksError as exc:
+            short = provider.rsplit(".", 1)[-1]
+            remote.problems.append(f"outgoing OAuth was not enabled ({short}): {exc.message}")
+            return
+    level = answer.get("outgoing")
+    if isinstance(level, dict):
+        remote.outgoing = {k: bool(level.get(k)) for k in ("enabled", "twoLoEnabled", "twoLoImpersonationEnabled")}
+
+
+def _local_incoming(instance: Instance, link: Link, local: SideReport, actor: HostUser, imp: bool) -> None:
+    try:
+        instance.oauth_consumers.configure_from_remote(
+            link.id, actor=actor, three_lo_allowed=True, two_lo_allowed=True, two_lo_impersonation_allowed=imp
+        )
+    except AppLinksError as exc:
+        local.problems.append(f"incoming OAuth ({link.name} as our consumer) was not configured: {exc.message}")
+        return
+    local.incoming = instance.oauth_consumers.level(link.id).to_json()
+
+
+def _local_outgoing(instance: Instance, link: Link, local: SideReport, actor: HostUser, imp: bool) -> None:
+    try:
+        local.outgoing = instance.outgoing.enable_oauth(link, impersonation=imp, actor=actor)
+    except AppLinksError as exc:
+        local.problems.append(f"outgoing OAuth was not enabled: {exc.message}")

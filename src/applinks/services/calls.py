@@ -6,12 +6,14 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from applinks.domain.links import Link
-from applinks.errors import RemoteError
 from applinks.host import HostUser
 from applinks.outbound.transport import OutboundResponse
 
 if TYPE_CHECKING:
     from applinks.instance import Instance
+
+# Remote state changes made through a link are API calls, not browser forms (protocol.md §4.1).
+NO_CHECK = {"X-Atlassian-Token": "no-check"}
 
 
 def request_as(
@@ -24,9 +26,8 @@ def request_as(
     content: bytes | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> OutboundResponse:
-    """One request to ``path`` on the link's RPC URL as ``user`` (provider chosen as protocol.md §5.4 says)."""
-    del instance, user, method, content, headers
-    raise RemoteError(
-        f"authenticated calls to {link.name} ({path}) are not available on this instance yet",
-        key="applinks.calls.unavailable",
-    )
+    """One request to ``path`` on the link's RPC URL as ``user``, with the provider protocol.md §5.4 picks.
+    Never anonymous: a link without outgoing authentication raises ``AuthenticationNotConfigured``; a user
+    without a 3LO token raises ``CredentialsRequired`` (with the authorisation URI)."""
+    factory = instance.outgoing.request_factory(link, user, allow_anonymous=False)
+    return factory.request(method, path, content=content, headers={**NO_CHECK, **(headers or {})})
