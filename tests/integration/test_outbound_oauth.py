@@ -129,9 +129,7 @@ def test_two_legged_with_impersonation_runs_as_the_current_user_and_is_audited(
     pair: tuple[LiveInstance, LiveInstance],
 ) -> None:
     wiki, tracker = pair
-    link_id = oauth_pair(
-        wiki, tracker, providers=("oauth", "2lo", "2loi"), two_lo=True, impersonation=True
-    )
+    link_id = oauth_pair(wiki, tracker, providers=("oauth", "2lo", "2loi"), two_lo=True, impersonation=True)
     jira = wiki.instance.application_links.get(link_id)
     factory = jira.request_factory(HostUser("alice"))
     assert factory.provider.short == "2loi"

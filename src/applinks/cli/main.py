@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from applinks.cli import info, legacy, lifecycle, links, serve, users
+from applinks.cli import outbound as outbound_cli
 from applinks.cli.common import state
 from applinks.cli.db import app as db_app
 from applinks.cli.doctor import doctor as doctor_command
@@ -33,6 +34,7 @@ app.command("info")(info.info)
 app.command("doctor")(doctor_command)
 app.add_typer(users.app, name="users", help="Users of the reference application.")
 app.add_typer(links.app, name="link", help="Application links.")
+links.app.add_typer(outbound_cli.app, name="auth", help="Outgoing authentication of a link: LINK show|set|level|audit.")
 app.add_typer(db_app, name="db", help="The database.")
 app.add_typer(legacy.app, name="legacy", help="Legacy authentication: Trusted Applications, Basic, migration to OAuth.")
 lifecycle.register(app)

@@ -126,7 +126,9 @@ class _Factory:
     def _auth(self) -> tuple[httpx.Auth | None, AccessToken | None]:
         return self.service.auth_for(self.link, self.provider, self.user_name, self.acting_as)
 
-    def _check(self, method: str, url: str, response: OutboundResponse, token: AccessToken | None) -> OutboundResponse:
+    def _check(
+        self, method: str, url: str, response: OutboundResponse, token: AccessToken | None, return_redirects: bool
+    ) -> OutboundResponse:
         self._audit(method, url, response.status_code, "ok" if response.status_code < 400 else "refused")
         if token is not None and response.status_code in (400, 401, 403):
             problem = oauth_problem(response)
@@ -135,7 +137,7 @@ class _Factory:
                 raise self.service.credentials_required(
                     self.link, f"{self.link.name} no longer accepts the stored authorisation ({problem})"
                 )
-        if response.is_redirect:
+        if response.is_redirect and not return_redirects:
             raise RemoteMoved(
                 f"{url} answered with a redirect to {response.location}; redirects are not followed",
                 location=response.location or "",
@@ -190,9 +192,11 @@ class RequestFactory(_Factory):
         json: Any = None,
         data: Mapping[str, str] | None = None,
         timeout: float | None = None,
+        return_redirects: bool = False,
     ) -> OutboundResponse:
-        """Send one request; any status comes back, except that a 3xx raises ``RemoteMoved`` and a refused
-        3LO token raises ``CredentialsRequired`` (after forgetting the token)."""
+        """Send one request; any status comes back, except that a 3xx raises ``RemoteMoved`` (unless
+        ``return_redirects``: redirects are never followed) and a refused 3LO token raises
+        ``CredentialsRequired`` (after forgetting the token)."""
         full, sent, body = self._prepare(url, params, headers, content, json, data)
         auth, token = self._auth()
         try:
@@ -202,7 +206,7 @@ class RequestFactory(_Factory):
         except AppLinksError as exc:
             self._failed(method, full, exc)
             raise
-        return self._check(method, full, response, token)
+        return self._check(method, full, response, token, return_redirects)
 
     def get(self, url: str, **kwargs: Any) -> OutboundResponse:
         return self.request("GET", url, **kwargs)
@@ -246,6 +250,7 @@ class AsyncRequestFactory(_Factory):
         json: Any = None,
         data: Mapping[str, str] | None = None,
         timeout: float | None = None,
+        return_redirects: bool = False,
     ) -> OutboundResponse:
         full, sent, body = self._prepare(url, params, headers, content, json, data)
         auth, token = self._auth()
@@ -256,7 +261,7 @@ class AsyncRequestFactory(_Factory):
         except AppLinksError as exc:
             self._failed(method, full, exc)
             raise
-        return self._check(method, full, response, token)
+        return self._check(method, full, response, token, return_redirects)
 
     async def get(self, url: str, **kwargs: Any) -> OutboundResponse:
         return await self.request("GET", url, **kwargs)

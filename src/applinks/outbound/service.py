@@ -67,6 +67,7 @@ class OutgoingAuth:
         if consumers is not None:
             # GET …/authentication lists ``configuredAuthProviders``: the provider area asks us.
             consumers.outgoing_providers = self.configured_json
+            consumers.outgoing_consumer = self.outgoing_consumer
 
     # -- transport -------------------------------------------------------------------------------------
     @property
@@ -121,6 +122,20 @@ class OutgoingAuth:
 
     def configured_json(self, link: Link) -> list[dict[str, Any]]:
         return [{"provider": p.class_name} for p in self.configured(link)]
+
+    def outgoing_consumer(self, link_id: str, body: dict[str, Any], actor: HostUser) -> dict[str, Any]:
+        """PUT …/authentication/consumer with ``outgoing: true`` (Atlassian's form for a generic remote): our
+        consumer key and shared secret there; turns on 3LO, and 2LO when ``twoLOAllowed``."""
+        link = self.instance.links.get(link_id)
+        config: dict[str, Any] = {}
+        if body.get("key"):
+            config["consumerKey"] = body["key"]
+        if body.get("sharedSecret"):
+            config["sharedSecret"] = body["sharedSecret"]
+        self.config.set_provider(link, OAUTH, enabled=True, config=config, actor=actor)
+        if body.get("twoLOAllowed"):
+            self.config.set_provider(link, TWO_LEGGED_OAUTH, enabled=True, config=None, actor=actor)
+        return self.providers_json(link)
 
     def providers_json(self, link: Link) -> dict[str, Any]:
         """GET …/applicationlink/{id}/authentication/provider: configured providers (no secrets) and level."""

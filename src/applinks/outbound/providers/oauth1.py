@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from authlib.oauth1 import SIGNATURE_HMAC_SHA1, SIGNATURE_RSA_SHA1, ClientAuth
+from authlib.oauth1 import SIGNATURE_HMAC_SHA1, SIGNATURE_RSA_SHA1, ClientAuth, OAuth1Request
 from authlib.oauth1.rfc5849.signature import generate_signature_base_string
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -25,9 +25,25 @@ def _sign_rsa_sha1(client: Any, request: Any) -> str:
     return base64.b64encode(signature).decode("ascii")
 
 
+class _Request(OAuth1Request):  # type: ignore[misc]
+    """Authlib's request wrapper refuses plain-http URIs, but links inside an intranet commonly use http (the
+    signature is what protects the request here). The scheme only enters the base string, so parse as https and
+    keep the real URI."""
+
+    def __init__(self, method: str, uri: str, body: Any = None, headers: Any = None) -> None:
+        parsed = "https" + uri[4:] if uri.startswith("http:") else uri
+        super().__init__(method, parsed, body=body, headers=headers)
+        self.uri = uri
+
+
 class _ClientAuth(ClientAuth):  # type: ignore[misc]
     # A copy of the class table, so that Authlib's own ClientAuth stays unchanged for anyone else.
     SIGNATURE_METHODS = {**ClientAuth.SIGNATURE_METHODS, SIGNATURE_RSA_SHA1: _sign_rsa_sha1}
+
+    def get_oauth_signature(self, method: str, uri: str, headers: Any, body: Any) -> str:
+        sign = self.SIGNATURE_METHODS[self.signature_method]
+        signature: str = sign(self, _Request(method, uri, body=body, headers=headers))
+        return signature
 
 
 @dataclass(frozen=True, slots=True)
