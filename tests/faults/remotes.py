@@ -119,11 +119,14 @@ class _Served:
         self.thread.join(timeout=10)
 
 
-def serve(app: Any, host: str = "127.0.0.1", **config: Any) -> tuple[str, _Served]:
-    """Serve ``app`` on a loopback port; uvicorn adds no Date header (the app sets its own)."""
-    sock = bind_loopback(host)
+def serve(
+    app: Any, host: str = "127.0.0.1", *, sock: socket.socket | None = None, **config: Any
+) -> tuple[str, _Served]:
+    """Serve ``app`` on a loopback port (or ``sock``); uvicorn adds no Date header (the app sets its own)."""
+    sock = sock or bind_loopback(host)
     port = sock.getsockname()[1]
-    cfg = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False, date_header=False, **config)
+    options: dict[str, Any] = {"log_level": "warning", "lifespan": "off", "access_log": False, **config}
+    cfg = uvicorn.Config(app, date_header=False, **options)
     server = uvicorn.Server(cfg)
     ready = threading.Event()
     original = server.startup

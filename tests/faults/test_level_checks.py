@@ -43,10 +43,10 @@ class FakeLegacy:
 
 @dataclass
 class FakeSigned:
-    """Answers the signed manifest GET with a canned response; ``user_get`` may demand credentials."""
+    """Answers the signed status GET with a canned response; ``user_get`` may demand credentials."""
 
     status: int = 200
-    body: str = json.dumps({"id": RID, "name": "R", "typeId": "refapp", "url": "x", "applinksVersion": "9.1.4"})
+    body: str = json.dumps({"incoming": OAUTH_ON, "outgoing": OAUTH_ON})
     headers: dict[str, str] = field(default_factory=lambda: {"content-type": "application/json"})
     user_status: int | None = None
     calls: list[str] = field(default_factory=list)
@@ -79,7 +79,7 @@ def test_healthy_link_is_working(make_diagnoser: DiagnoserFactory, remote: Scrip
     status = make_diagnoser(levels=FakeLevels(OAUTH_BOTH), signed=signed).check(link)
     assert status.working, status.error
     assert status.lozenge == "CONNECTED"
-    assert signed.calls == [link.rpc_url + "/rest/applinks/1.0/manifest"]
+    assert signed.calls == [f"{link.rpc_url}/rest/applinks/3.0/status/{OUR_ID}/oauth"]
     assert status.remote == OAUTH_BOTH
 
 

@@ -1,4 +1,9 @@
-"""The link check: protocol.md §7's checks in order, ending with a real signed round trip to the remote."""
+"""The link check: protocol.md §7's checks in order, ending with a real signed round trip to the remote.
+
+The final round trip is a 2LO-signed GET of the remote's ``status/{ourId}/oauth`` rather than of its
+manifest: both are public, but a remote verifies presented OAuth credentials on the status resource (ours
+does, and Atlassian's filter does everywhere), so a refused signature, timestamp or consumer shows there.
+"""
 
 from __future__ import annotations
 
@@ -57,6 +62,7 @@ class _Run:
     manifest: Manifest | None = None
     local: AuthLevels | None = None
     remote: AuthLevels | None = None
+    status_url: str = ""  # the remote's status/{id}/oauth of its link to us, once found
 
 
 @dataclass
@@ -188,6 +194,7 @@ class Diagnoser:
                 continue
             if response.status_code in (401, 403):
                 response = self._authenticated_status(run, url)
+            run.status_url = url
             return self._parse_levels(url, response)
         raise _Stop(
             Finding(
@@ -275,8 +282,8 @@ class Diagnoser:
         return isinstance(capabilities, list) and "MIGRATION_API" in capabilities
 
     def _final_round_trip(self, run: _Run) -> None:
-        """A real 2LO-signed GET of the remote manifest: the request every other call will look like."""
-        url = run.link.rpc_url + MANIFEST_PATH
+        """A real 2LO-signed GET: the request every other call will look like (module docstring)."""
+        url = run.status_url
         if self.signed is None or not run.local or not run.local.outgoing.two_lo_enabled:
             raise _Stop(Finding("NO_OUTGOING_AUTH", "this instance cannot sign 2-legged requests on this link"))
         sent = self.clock()
@@ -288,11 +295,7 @@ class Diagnoser:
             raise RemoteMoved(
                 f"the application at {run.link.rpc_url} answers with a redirect", location=response.location or ""
             )
-        if response.status_code != 200:
-            raise UnexpectedStatus(
-                f"the signed request to {url} got HTTP {response.status_code}", status_code=response.status_code
-            )
-        parse_manifest(response.content, response.headers.get("content-type", ""))
+        self._parse_levels(url, response)
 
     def _oauth_finding(self, run: _Run, response: OutboundResponse) -> Finding:
         found = oauth_problem_of(response)

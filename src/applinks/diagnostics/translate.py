@@ -9,6 +9,7 @@ from applinks.diagnostics.status import Finding
 from applinks.errors import (
     AddressRefused,
     AppLinksError,
+    AuthenticationNotConfigured,
     CredentialsRequired,
     InvalidInput,
     OAuthProblem,
@@ -60,6 +61,8 @@ def from_exception(exc: AppLinksError) -> Finding:
         return Finding(oauth_type(exc.problem), exc.message, data={"oauthProblem": exc.problem})
     if isinstance(exc, CredentialsRequired):
         return Finding("LOCAL_AUTH_TOKEN_REQUIRED", exc.message, authorisation_uri=exc.authorisation_uri())
+    if isinstance(exc, AuthenticationNotConfigured):
+        return Finding("NO_OUTGOING_AUTH", exc.message)
     if isinstance(exc, InvalidInput):
         return Finding("UNKNOWN", f"the link's URL cannot be used: {exc.message}")
     return Finding("UNKNOWN", exc.message)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from applinks.diagnostics.adapters import InstanceLevels, InstanceSigned, legacy_info
 from applinks.diagnostics.checks import Diagnoser
 from applinks.diagnostics.metrics import Metrics
 from applinks.diagnostics.monitor import Monitor
-from applinks.diagnostics.ports import NoLegacy, NoLevels
 from applinks.diagnostics.selfcheck import SelfCheck
 from applinks.diagnostics.status import Finding, LinkStatus
 from applinks.instance import Instance
@@ -24,9 +24,9 @@ def diagnostics_of(instance: Instance) -> DiagnosticsService:
         outbound=instance.outbound,
         own_id=lambda: instance.application_id,
         base_url=instance.base_url,
-        levels=NoLevels(),
-        legacy=NoLegacy(),
-        signed=None,
+        levels=InstanceLevels(instance),
+        legacy=legacy_info(instance),
+        signed=InstanceSigned(instance),
     )
     service = DiagnosticsService(instance.engine, instance.links, diagnoser)
     metrics = metrics_of(instance)

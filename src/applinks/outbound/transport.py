@@ -173,13 +173,22 @@ class _Base:
         return merged, timeout or self.options.deadline
 
 
+# httpx's defaults (httpx.Limits()), which building the pool by hand would otherwise lose: httpcore's own
+# default is 10 connections, so ten hanging remotes would stall every other outbound call.
+MAX_CONNECTIONS = 100
+MAX_KEEPALIVE = 20
+
+
 class _PinnedTransport(httpx.HTTPTransport):
     def __init__(self, options: TransportOptions, resolver: Resolver) -> None:
         context = options.ssl_context()
         super().__init__(verify=context, trust_env=False)
         # httpx (pinned < 0.29) builds its pool without a network-backend hook; this is the one seam.
         self._pool = httpcore.ConnectionPool(
-            ssl_context=context, network_backend=PinnedBackend(options.policy, resolver)
+            ssl_context=context,
+            network_backend=PinnedBackend(options.policy, resolver),
+            max_connections=MAX_CONNECTIONS,
+            max_keepalive_connections=MAX_KEEPALIVE,
         )
 
 
@@ -188,7 +197,10 @@ class _AsyncPinnedTransport(httpx.AsyncHTTPTransport):
         context = options.ssl_context()
         super().__init__(verify=context, trust_env=False)
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=context, network_backend=AsyncPinnedBackend(options.policy, resolver)
+            ssl_context=context,
+            network_backend=AsyncPinnedBackend(options.policy, resolver),
+            max_connections=MAX_CONNECTIONS,
+            max_keepalive_connections=MAX_KEEPALIVE,
         )
 
 

@@ -15,7 +15,7 @@ from applinks.diagnostics.wiring import diagnostics_of, metrics_of, start_backgr
 from applinks.errors import NotFound
 from applinks.instance import Instance
 from applinks.web.body import body_schema, read_mapping
-from applinks.web.deps import Principal, instance_of, require_admin
+from applinks.web.deps import Principal, authenticate, instance_of, require_admin
 
 router = APIRouter(tags=["status"])
 STATUS = "/rest/applinks/3.0/status"
@@ -59,7 +59,9 @@ def link_status(
     summary="The OAuth level of each direction of a link (anonymous: remotes call it while diagnosing)",
 )
 def oauth_status(link_id: str, request: Request) -> dict[str, Any]:
-    # Anonymous on purpose (protocol.md §7): nothing but the three flags per direction is revealed.
+    # Anonymous on purpose (protocol.md §7): nothing but the three flags per direction is revealed. Credentials
+    # that are presented are still verified: a remote's diagnostics sign this request to test the link.
+    authenticate(request)
     return diagnostics_of(instance_of(request)).oauth_levels(link_id).to_json()
 
 
