@@ -1,5 +1,6 @@
 """The auth areas' services seen through the diagnostics ports: incoming levels from the OAuth provider,
-outgoing levels and signed calls from the outbound side, legacy configuration from the lifecycle area."""
+outgoing levels from the outbound side, legacy configuration from the lifecycle area (signed calls come
+ready-made from ``outbound.calls``)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from applinks.domain.links import Link
 from applinks.errors import PermissionDenied
 from applinks.host import HostUser
 from applinks.outbound.providers.names import OAUTH, TWO_LEGGED_OAUTH, TWO_LEGGED_OAUTH_IMPERSONATION
-from applinks.outbound.transport import OutboundResponse
 
 if TYPE_CHECKING:
     from applinks.instance import Instance
@@ -69,21 +69,6 @@ class InstanceLevels:
             for provider, enabled in wanted:
                 store.set_provider(link, provider, enabled=enabled, config=None, actor=actor)
         return self.levels(link)
-
-
-class InstanceSigned:
-    """Signed round trips through the link's request factory (the same path every real call takes)."""
-
-    def __init__(self, instance: Instance) -> None:
-        self.instance = instance
-
-    def two_legged_get(self, link: Link, url: str) -> OutboundResponse:
-        factory = self.instance.outgoing.request_factory(link, None, TWO_LEGGED_OAUTH, allow_anonymous=False)
-        return factory.get(url, headers={"Accept": "application/json"})
-
-    def user_get(self, link: Link, user: HostUser | None, url: str) -> OutboundResponse:
-        factory = self.instance.outgoing.request_factory(link, user, allow_anonymous=False)
-        return factory.get(url, headers={"Accept": "application/json"})
 
 
 def legacy_info(instance: Instance) -> LegacyInfo:

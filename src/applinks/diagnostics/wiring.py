@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from applinks.diagnostics.adapters import InstanceLevels, InstanceSigned, legacy_info
+from applinks.diagnostics.adapters import InstanceLevels, legacy_info
 from applinks.diagnostics.checks import Diagnoser
 from applinks.diagnostics.metrics import Metrics
 from applinks.diagnostics.monitor import Monitor
 from applinks.diagnostics.selfcheck import SelfCheck
 from applinks.diagnostics.status import Finding, LinkStatus
 from applinks.instance import Instance
+from applinks.outbound.calls import SignedCalls
 from applinks.services.diagnostics import DiagnosticsService
 
 SERVICE_KEY = "diagnostics"
@@ -26,7 +27,7 @@ def diagnostics_of(instance: Instance) -> DiagnosticsService:
         base_url=instance.base_url,
         levels=InstanceLevels(instance),
         legacy=legacy_info(instance),
-        signed=InstanceSigned(instance),
+        signed=SignedCalls(instance.outgoing),
     )
     service = DiagnosticsService(instance.engine, instance.links, diagnoser)
     metrics = metrics_of(instance)
