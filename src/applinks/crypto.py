@@ -79,7 +79,10 @@ def create_key_file(path: Path) -> list[bytes]:
     """Create a new key file readable only by its owner (mode 0600)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     key = Fernet.generate_key()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return read_key_file(path)  # another process starting on the same data directory won the race
     with os.fdopen(fd, "wb") as handle:
         handle.write(key + b"\n")
     return [key]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -11,6 +12,14 @@ from functools import cached_property
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+# Application IDs are UUIDs in practice; anything else is kept to characters safe in URL paths and keys.
+_APPLICATION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+
+
+def is_valid_application_id(value: str) -> bool:
+    """Whether ``value`` may be used as an application (link) ID: at most 64 URL-safe characters."""
+    return _APPLICATION_ID.fullmatch(value) is not None
 
 
 def name_uuid_from_bytes(data: bytes) -> uuid.UUID:

@@ -9,10 +9,17 @@ from xml.etree.ElementTree import Element, SubElement, tostring
 from applinks.discovery.xml import parse_xml
 from applinks.domain.manifest import Manifest
 from applinks.errors import RemoteMoved, UnexpectedResponse, UnexpectedStatus
+from applinks.identity import is_valid_application_id
 from applinks.outbound.transport import OutboundClient
 
 MANIFEST_PATH = "/rest/applinks/1.0/manifest"
+ICONS_PATH = "/static/applinks/icons"
 _LIST_FIELDS = ("inboundAuthenticationTypes", "outboundAuthenticationTypes")
+
+
+def icon_path(type_id: str) -> str:
+    """Where this instance serves the icon of an application type (web/api/manifest.py answers it)."""
+    return f"{ICONS_PATH}/{type_id}.svg"
 
 
 def manifest_to_xml(manifest: Manifest) -> bytes:
@@ -29,6 +36,8 @@ def _from_mapping(data: dict[str, Any]) -> Manifest:
     ident = str(data.get("id") or "").strip()
     if not ident:
         raise UnexpectedResponse("the manifest has no application id")
+    if not is_valid_application_id(ident):
+        raise UnexpectedResponse("the manifest's application id is not valid (at most 64 URL-safe characters)")
     name = str(data.get("name") or "").strip()
     type_id = str(data.get("typeId") or "").strip()
     url = str(data.get("url") or "").strip().rstrip("/")

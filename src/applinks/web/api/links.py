@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -10,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
 from applinks.domain.links import Link
-from applinks.errors import InvalidInput, LinkNotFound
+from applinks.errors import InvalidInput
 from applinks.services.links import LinkUpdate
 from applinks.web.body import body_schema, read_model
 from applinks.web.deps import Principal, instance_of, require_admin, require_admin_or_link_itself
@@ -107,37 +108,23 @@ async def put_link(link_id: str, request: Request, who: Principal = Depends(requ
     if body.id is not None and body.id != link_id:
         raise InvalidInput("the id in the body differs from the id in the path", key="applinks.id.mismatch")
     service = instance_of(request).links
-    try:
-        await run_in_threadpool(service.get, link_id)
-    except LinkNotFound:
-        created = await run_in_threadpool(_create_v2, request, link_id, body, who)
+    if not await run_in_threadpool(service.exists, link_id):
+        created = await run_in_threadpool(
+            partial(
+                service.add_with_id,
+                link_id,
+                body.rpc_url,
+                actor=who.user,
+                type_id=body.type_id,
+                name=body.name,
+                display_url=body.display_url,
+                is_primary=bool(body.is_primary),
+                is_system=bool(body.is_system),
+            )
+        )
         return JSONResponse(created.to_v2(), status_code=201)
     updated = await run_in_threadpool(service.update, link_id, _update_from_v2(body), actor=who.user)
     return JSONResponse(updated.to_v2())
-
-
-def _create_v2(request: Request, link_id: str, body: LinkBodyV2, who: Principal) -> Link:
-    """Create from a v2 body: the remote manifest at ``rpcUrl`` is fetched first (400 if unreachable)."""
-    assert who.user is not None
-    if not body.rpc_url:
-        raise InvalidInput("rpcUrl is required to create a link", key="applinks.rpcurl.missing")
-    service = instance_of(request).links
-    manifest = service.fetch_remote(body.rpc_url)
-    if manifest.id != link_id:
-        raise InvalidInput(
-            f"the application at {body.rpc_url} has the ID {manifest.id}, not {link_id}",
-            key="applinks.id.mismatch",
-        )
-    link = Link(
-        id=link_id,
-        type_id=body.type_id or manifest.type_id,
-        name=body.name or manifest.name,
-        display_url=body.display_url or manifest.url or body.rpc_url,
-        rpc_url=body.rpc_url,
-        is_primary=bool(body.is_primary),
-        is_system=bool(body.is_system),
-    )
-    return service.create(link, actor=who.user)
 
 
 @router.post(V2 + "/{link_id}", summary="Update a link", openapi_extra=body_schema(LinkBodyV2))
@@ -158,11 +145,11 @@ def delete_link(
 ) -> Response:
     assert who.user is not None
     if reciprocate:
-        raise InvalidInput(
-            "deleting the remote end (reciprocate=true) is not available yet; delete locally and remove "
-            "the remote end on the other application",
-            key="applinks.reciprocate.unavailable",
-        )
+        # Both ends (protocol.md §6.4): the remote end first, as the calling administrator (not by impersonation).
+        from applinks.services.lifecycle import delete_both_ends
+
+        result = delete_both_ends(instance_of(request), link_id, who.user, impersonated=who.impersonated)
+        return JSONResponse(result.to_json())
     instance_of(request).links.delete(link_id, actor=who.user)
     return Response(status_code=200)
 
