@@ -13,6 +13,7 @@ from applinks.auth.oauth1.model import INBOUND_AUTH_TYPES as OAUTH1_INBOUND
 from applinks.auth.oauth1.verify import OAuthProvider
 from applinks.auth.trusted_apps.service import TrustedAppsService
 from applinks.crypto import SecretBox, create_key_file, read_key_file
+from applinks.discovery.manifest import icon_path
 from applinks.domain.manifest import APPLINKS_VERSION, TRUSTED_APPS, Manifest
 from applinks.domain.types import ApplicationType, TypeRegistry
 from applinks.errors import ConfigurationError
@@ -73,10 +74,14 @@ class Instance:
         self.host = host
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.engine = db.make_engine(settings.resolved_database_url)
-        if migrate:
-            db.upgrade(self.engine)
-        self.box = _open_secret_box(settings, self.engine)
-        self.identity = _load_identity(self.engine, self.box)
+        try:
+            if migrate:
+                db.upgrade(self.engine)
+            self.box = _open_secret_box(settings, self.engine)
+            self.identity = _load_identity(self.engine, self.box)
+        except BaseException:
+            self.engine.dispose()  # a refused start must not keep database connections open
+            raise
         self.types = TypeRegistry()
         if settings.application_type not in self.types:
             self.types.register(ApplicationType(settings.application_type, settings.application_type.title()))
@@ -122,7 +127,7 @@ class Instance:
 
     def manifest(self) -> Manifest:
         app_type = self.types.get(self.settings.application_type)
-        icon = f"/static/applinks/icons/{app_type.type_id}.png" if app_type else ""
+        icon = icon_path(app_type.type_id) if app_type else ""
         return Manifest(
             id=self.application_id,
             name=self.settings.name,

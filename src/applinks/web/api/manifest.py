@@ -1,12 +1,16 @@
-"""``/rest/applinks/1.0/manifest`` (anonymous, XML or JSON) and ``/rest/applinks/3.0/capabilities``."""
+"""``/rest/applinks/1.0/manifest`` (anonymous, XML or JSON), ``/rest/applinks/3.0/capabilities`` and the
+application-type icons the manifest points at."""
 
 from __future__ import annotations
+
+from xml.sax.saxutils import escape
 
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import JSONResponse, Response
 
-from applinks.discovery.manifest import manifest_to_xml
+from applinks.discovery.manifest import ICONS_PATH, manifest_to_xml
 from applinks.domain.manifest import Manifest
+from applinks.errors import NotFound
 from applinks.web.deps import Principal, instance_of, require_admin
 
 router = APIRouter(tags=["manifest"])
@@ -44,3 +48,26 @@ def get_remote_manifest(link_id: str, request: Request, _: Principal = Depends(r
 @router.get("/rest/applinks/3.0/capabilities", summary="Capabilities of this instance")
 def capabilities() -> list[str]:
     return CAPABILITIES
+
+
+_ICON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="32" height="32" viewBox="0 0 32 32">'
+    '<rect width="32" height="32" rx="6" fill="#0052cc"/>'
+    '<text x="16" y="22" font-family="sans-serif" font-size="18" text-anchor="middle" fill="#fff">{letter}</text>'
+    "</svg>"
+)
+# An SVG opened directly is a document: forbid scripts in it whatever it contains.
+_ICON_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+    "Cache-Control": "max-age=86400",
+}
+
+
+@router.get(ICONS_PATH + "/{file_name}", summary="The icon of an application type (SVG)", include_in_schema=False)
+def type_icon(file_name: str, request: Request) -> Response:
+    type_id = file_name.removesuffix(".svg")
+    app_type = instance_of(request).types.get(type_id) if file_name.endswith(".svg") else None
+    if app_type is None:
+        raise NotFound(f"no icon called {file_name!r}", key="applinks.icon.notfound")
+    letter = escape((app_type.name or app_type.type_id)[:1].upper())
+    return Response(_ICON.format(letter=letter), media_type="image/svg+xml", headers=_ICON_HEADERS)
