@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from fastapi import FastAPI, Form, Request
@@ -16,7 +17,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.templating import Jinja2Templates
 
 from applinks.crypto import SecretBox
-from applinks.errors import AppLinksError, NotAuthenticated
+from applinks.errors import AppLinksError, NotAuthenticated, PermissionDenied
 from applinks.instance import Instance
 from applinks.outbound.policy import Resolver
 from applinks.refapp.entities import RefappEntities, entity_type_for
@@ -42,9 +43,20 @@ def safe_next(next_url: str | None) -> str:
     candidate = (next_url or "").strip()
     if not candidate.startswith("/") or candidate.startswith("//") or "\\" in candidate:
         return "/"
-    if any(ord(c) < 0x20 for c in candidate):
+    # Browsers drop tabs and newlines inside URLs ("/\t/evil.com" becomes "//evil.com").
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in candidate):
         return "/"
     return candidate
+
+
+def check_same_origin(request: Request, base_url: str) -> None:
+    """Refuse form posts that a browser says came from another site (login CSRF, logout CSRF)."""
+    origin = request.headers.get("origin")
+    if origin is None:  # not a browser, or a same-origin navigation by an old one
+        return
+    parts = urlsplit(base_url)
+    if origin.rstrip("/") != f"{parts.scheme}://{parts.netloc}":
+        raise PermissionDenied("the form was posted from another site", key="applinks.csrf.origin")
 
 
 def session_secret(instance: Instance, box: SecretBox) -> str:
@@ -122,6 +134,7 @@ def build_app(
         password: str = Form(default="", max_length=1024),
         next: str = Form(default="/", max_length=2048),
     ) -> Response:
+        check_same_origin(request, settings.base_url)
         user = users.check_password(username, password)
         if user is None:
             return page(
@@ -134,10 +147,11 @@ def build_app(
             )
         request.session.clear()
         request.session[SESSION_USER] = user.name
-        return RedirectResponse(safe_next(next), status_code=303)
+        return RedirectResponse(settings.base_url + safe_next(next), status_code=303)
 
     @app.post("/logout", include_in_schema=False)
     def logout(request: Request, csrf: str = Form(default="")) -> Response:
+        check_same_origin(request, settings.base_url)
         check_csrf(request, csrf)
         request.session.clear()
         return RedirectResponse(settings.base_url + "/", status_code=303)
