@@ -25,7 +25,14 @@ ADMIN = HostUser("admin", is_admin=True, is_sysadmin=True)
 STATUS = "/rest/applinks/3.0/status"
 
 
-def two_way(local: LiveInstance, remote: LiveInstance, *, url: str | None = None, same_users: bool = False) -> str:
+def two_way(
+    local: LiveInstance,
+    remote: LiveInstance,
+    *,
+    url: str | None = None,
+    same_users: bool = False,
+    custom_rpc_url: str | None = None,
+) -> str:
     """Link ``local`` to ``remote`` two-way with OAuth on both ends (the wizard); returns the link ID."""
     result = wizard_of(local.instance).create(
         CreateLinkRequest(
@@ -35,6 +42,7 @@ def two_way(local: LiveInstance, remote: LiveInstance, *, url: str | None = None
             remote_password=remote.admin[1],
             same_users=same_users,
             confirm_urls=True,
+            custom_rpc_url=custom_rpc_url,
         ),
         actor=ADMIN,
     )

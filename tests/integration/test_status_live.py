@@ -147,3 +147,28 @@ def test_a_user_without_a_token_must_authorise_first(make_instance: InstanceFact
     uri = status["error"]["authorisationUri"]
     assert uri.startswith(wiki.url + "/plugins/servlet/applinks/oauth/login-dance/authorize?")
     assert f"applicationLinkID={link_id}" in uri
+
+
+def test_the_remote_knowing_us_under_another_url_is_named(tracker: LiveInstance, wiki: LiveInstance) -> None:
+    other_url = wiki.url.replace("127.0.0.1", "localhost")
+    link_id = two_way(wiki, tracker, custom_rpc_url=other_url)
+    status = status_of(wiki, link_id)
+    assert status["working"] is True, status["error"]
+    warnings = {w["type"]: w for w in status["warnings"]}
+    assert warnings["REMOTE_URL_MISMATCH"]["remoteUsesUrl"] == other_url
+    assert "signature_invalid" in warnings["REMOTE_URL_MISMATCH"]["advice"]["explanation"]
+    # From the other end the same mismatch breaks every signature it sends.
+    reverse = status_of(tracker, wiki.application_id)
+    assert reverse["error"]["type"] == "OAUTH_SIGNATURE_INVALID"
+    assert f"we signed for {other_url} but the remote verified against {wiki.url}/" in reverse["error"]["details"]
+
+
+def test_refused_incoming_oauth_is_counted_by_problem(tracker: LiveInstance) -> None:
+    forged = 'OAuth oauth_consumer_key="nobody", oauth_signature_method="RSA-SHA1", oauth_nonce="n"'
+    with tracker.client(auth=None) as anonymous:
+        refused = anonymous.get("/rest/applinks/3.0/applinks", headers={"Authorization": forged})
+    assert refused.status_code in (400, 401)
+    problem = refused.headers["www-authenticate"].split('oauth_problem="')[1].split('"')[0]
+    with tracker.client() as admin:
+        scraped = admin.get("/metrics").text
+    assert f'applinks_incoming_oauth_failures_total{{oauth_problem="{problem}"}} 1.0' in scraped

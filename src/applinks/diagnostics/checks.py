@@ -296,6 +296,22 @@ class Diagnoser:
                 f"the application at {run.link.rpc_url} answers with a redirect", location=response.location or ""
             )
         self._parse_levels(url, response)
+        self._check_url_the_remote_uses(run, response)
+
+    def _check_url_the_remote_uses(self, run: _Run, response: OutboundResponse) -> None:
+        """A remote that recognised our signature tells us the URL it calls us at; it must be our base URL."""
+        try:
+            seen = json.loads(response.content).get("link", {}).get("rpcUrl")
+        except (ValueError, UnicodeDecodeError, AttributeError):
+            return
+        if isinstance(seen, str) and seen and seen.rstrip("/") != self.base_url.rstrip("/"):
+            run.warnings.append(
+                Finding(
+                    "REMOTE_URL_MISMATCH",
+                    f"{run.link.name} calls this instance at {seen}, but our base URL is {self.base_url}",
+                    data={"remoteUsesUrl": seen},
+                )
+            )
 
     def _oauth_finding(self, run: _Run, response: OutboundResponse) -> Finding:
         found = oauth_problem_of(response)

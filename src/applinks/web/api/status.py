@@ -61,8 +61,14 @@ def link_status(
 def oauth_status(link_id: str, request: Request) -> dict[str, Any]:
     # Anonymous on purpose (protocol.md §7): nothing but the three flags per direction is revealed. Credentials
     # that are presented are still verified: a remote's diagnostics sign this request to test the link.
-    authenticate(request)
-    return diagnostics_of(instance_of(request)).oauth_levels(link_id).to_json()
+    principal = authenticate(request)
+    service = diagnostics_of(instance_of(request))
+    body: dict[str, Any] = dict(service.oauth_levels(link_id).to_json())
+    if principal.link_id == link_id and principal.method.startswith("oauth"):
+        # The linked application itself, proven by its signature, learns the URL we call it at: its
+        # diagnostics compare it with its base URL (a mismatch breaks the signatures it verifies).
+        body["link"] = {"rpcUrl": service.links.get(link_id).rpc_url}
+    return body
 
 
 @router.put(
