@@ -1,4 +1,4 @@
-"""Small loopback fakes for the lifecycle tests: a redirecting server, a closed port, a second port for an app."""
+"""Helpers of the lifecycle tests: a redirecting server, a closed port, a second port for an app, the CLI."""
 
 from __future__ import annotations
 
@@ -12,8 +12,11 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
+from typer.testing import CliRunner, Result
 
-from tests.support import bind_loopback, serve_app
+from applinks.cli.main import app as cli_app
+from applinks.settings import Settings
+from tests.support import LiveInstance, bind_loopback, serve_app
 
 
 @contextmanager
@@ -66,3 +69,24 @@ def served_again(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=15)
+
+
+CLEAN_ENV: dict[str, str | None] = {f"APPLINKS_{name.upper()}": None for name in Settings.model_fields}
+
+
+def cli(live: LiveInstance, *args: str, ok: bool = True) -> Result:
+    """``applinks ARGS`` on the live instance's own data directory and database."""
+    settings = live.settings
+    env = {
+        **CLEAN_ENV,
+        "APPLINKS_BASE_URL": settings.base_url,
+        "APPLINKS_NAME": settings.name,
+        "APPLINKS_APPLICATION_TYPE": settings.application_type,
+    }
+    argv = ["--data-dir", str(settings.data_dir), "--database-url", str(settings.database_url), *args]
+    result = CliRunner().invoke(cli_app, argv, env=env)
+    if ok:
+        assert result.exit_code == 0, f"{args}: {result.stderr or result.stdout}"
+    else:
+        assert result.exit_code != 0, f"{args} should have failed: {result.stdout}"
+    return result

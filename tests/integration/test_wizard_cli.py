@@ -7,32 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from typer.testing import CliRunner, Result
-
-from applinks.cli.main import app
-from applinks.settings import Settings
-from tests.integration.lifecycle_fakes import closed_port_url, redirecting_server, served_again
+from tests.integration.lifecycle_fakes import cli, closed_port_url, redirecting_server, served_again
 from tests.support import LiveInstance
-
-CLEAN_ENV: dict[str, str | None] = {f"APPLINKS_{name.upper()}": None for name in Settings.model_fields}
-
-
-def cli(live: LiveInstance, *args: str, ok: bool = True) -> Result:
-    """``applinks ARGS`` on the live instance's own data directory and database."""
-    settings = live.settings
-    env = {
-        **CLEAN_ENV,
-        "APPLINKS_BASE_URL": settings.base_url,
-        "APPLINKS_NAME": settings.name,
-        "APPLINKS_APPLICATION_TYPE": settings.application_type,
-    }
-    argv = ["--data-dir", str(settings.data_dir), "--database-url", str(settings.database_url), *args]
-    result = CliRunner().invoke(app, argv, env=env)
-    if ok:
-        assert result.exit_code == 0, f"{args}: {result.stderr or result.stdout}"
-    else:
-        assert result.exit_code != 0, f"{args} should have failed: {result.stdout}"
-    return result
 
 
 def links_of(live: LiveInstance) -> list[dict[str, Any]]:

@@ -292,8 +292,9 @@ class LifecycleService:
         caller: HostUser | None = None,
     ) -> DeleteResult:
         """Delete the local end, or both ends: the remote end first, through the link's authenticated
-        request factory as ``caller`` (default ``actor``, the current user). Credentials required → 401 with the authorisation URI, nothing deleted;
-        another failure → nothing deleted (409-style ``RemoteDeleteFailed``) unless ``local_if_remote_fails``."""
+        request factory as ``caller`` (default ``actor``, the current user). Credentials required → 401 with
+        the authorisation URI, nothing deleted; another failure → ``RemoteDeleteFailed``, nothing deleted,
+        unless ``local_if_remote_fails`` (then the local end goes and the message says to remove the other)."""
         link = self.instance.links.get(link_id)
         _writable(link, actor)
         if not both_ends:
@@ -353,3 +354,13 @@ def lifecycle_of(instance: Instance) -> LifecycleService:
         found = LifecycleService(instance)
         instance.extensions["lifecycle"] = found
     return found
+
+
+def delete_both_ends(instance: Instance, link_id: str, user: HostUser, *, impersonated: bool) -> DeleteResult:
+    """``DELETE …/applicationlink/{id}?reciprocate=true``: only an administrator acting for themself may start
+    it (a request arriving by impersonation may delete its own link, never reach further)."""
+    if impersonated:
+        raise PermissionDenied(
+            "requests made by impersonation cannot delete the remote end of a link", key="applinks.impersonation"
+        )
+    return lifecycle_of(instance).delete(link_id, actor=user, both_ends=True)

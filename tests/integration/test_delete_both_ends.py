@@ -1,0 +1,120 @@
+"""Deleting both ends of a link (protocol.md §6.4) between live instances, and when the remote cannot be reached."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.integration.lifecycle_fakes import cli
+from tests.integration.outbound_support import Browser, dance
+from tests.support import LiveInstance
+
+FORM = "/rest/applinks/1.0/applicationlinkForm"
+LINKS = "/rest/applinks/2.0/applicationlink"
+
+
+def link_two_way(source: LiveInstance, target: LiveInstance, *, same_users: bool) -> None:
+    body: dict[str, Any] = {
+        "applicationLink": {"rpcUrl": target.url},
+        "username": "admin",
+        "password": "admin-pw",
+        "createTwoWayLink": True,
+        "configFormValues": {"shareUserbase": same_users},
+    }
+    with source.client() as client:
+        created = client.post(FORM + "/createAppLink", json=body)
+    assert created.status_code == 201, created.text
+    assert created.json()["authenticationConfigured"] is True, created.json()
+
+
+def link_ids(live: LiveInstance) -> list[str]:
+    return [link.id for link in live.instance.links.list()]
+
+
+def test_delete_both_ends_removes_both_links_and_the_remote_consumer(tracker: LiveInstance, wiki: LiveInstance) -> None:
+    link_two_way(wiki, tracker, same_users=True)
+    assert tracker.instance.oauth_consumers.for_link(wiki.application_id) is not None
+    with wiki.client() as client:
+        deleted = client.delete(f"{LINKS}/{tracker.application_id}", params={"reciprocate": "true"})
+    assert deleted.status_code == 200, deleted.text
+    assert deleted.json()["remote"] == "deleted"
+    assert "both ends" in deleted.json()["message"]
+    assert link_ids(wiki) == []
+    assert link_ids(tracker) == []
+    # Deleting a link deletes what hangs on it: the consumer registered for it.
+    assert tracker.instance.oauth_consumers.for_link(wiki.application_id) is None
+    assert wiki.instance.oauth_consumers.for_link(tracker.application_id) is None
+
+
+def test_credentials_required_deletes_nothing_until_the_user_authorises(
+    tracker: LiveInstance, wiki: LiveInstance
+) -> None:
+    link_two_way(wiki, tracker, same_users=False)
+    with wiki.client() as client:
+        refused = client.delete(f"{LINKS}/{tracker.application_id}", params={"reciprocate": "true"})
+    assert refused.status_code == 401, refused.text
+    assert refused.json()["error"] == "applinks.credentials_required"
+    assert refused.json()["authorisationUri"].startswith(wiki.url + "/plugins/servlet/applinks/oauth/login-dance/")
+    assert "authenticate with" in refused.json()["message"]
+    assert link_ids(wiki) == [tracker.application_id]
+    assert link_ids(tracker) == [wiki.application_id]
+    browser = Browser()
+    try:
+        browser.login(wiki, "admin", "admin-pw")
+        browser.login(tracker, "admin", "admin-pw")
+        assert dance(browser, wiki, tracker, tracker.application_id).status_code == 303
+    finally:
+        browser.close()
+    with wiki.client() as client:
+        deleted = client.delete(f"{LINKS}/{tracker.application_id}", params={"reciprocate": "true"})
+    assert deleted.status_code == 200, deleted.text
+    assert link_ids(wiki) == [] and link_ids(tracker) == []
+
+
+def test_remote_down_keeps_the_local_end_until_asked(tracker: LiveInstance, wiki: LiveInstance) -> None:
+    link_two_way(wiki, tracker, same_users=True)
+    tracker.stop()
+    with wiki.client() as client:
+        refused = client.delete(f"{LINKS}/{tracker.application_id}", params={"reciprocate": "true"})
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["error"] == "applinks.link.remote_delete_failed"
+        assert "Nothing was deleted" in refused.json()["message"]
+        assert "by hand" in refused.json()["message"]
+        assert link_ids(wiki) == [tracker.application_id]
+        # The admin then deletes this end alone.
+        assert client.delete(f"{LINKS}/{tracker.application_id}").status_code == 200
+    assert link_ids(wiki) == []
+    assert link_ids(tracker) == [wiki.application_id]  # still there: to be removed by hand
+
+
+def test_cli_deletes_the_local_end_on_request_when_the_remote_is_down(
+    tracker: LiveInstance, wiki: LiveInstance
+) -> None:
+    link_two_way(wiki, tracker, same_users=True)
+    tracker.stop()
+    refused = cli(wiki, "link", "delete", tracker.application_id, "--both-ends", "--as", "admin", ok=False)
+    assert "nothing was deleted" in refused.stderr.lower()
+    assert link_ids(wiki) == [tracker.application_id]
+    done = cli(wiki, "link", "delete", tracker.application_id, "--both-ends", "--as", "admin", "--yes")
+    assert "by hand" in done.stdout
+    assert tracker.url in done.stdout or "Tracker" in done.stdout
+    assert link_ids(wiki) == []
+
+
+def test_cli_deletes_both_ends(tracker: LiveInstance, wiki: LiveInstance) -> None:
+    link_two_way(wiki, tracker, same_users=True)
+    done = cli(wiki, "link", "delete", tracker.application_id, "--both-ends", "--as", "admin")
+    assert "deleted on both ends" in done.stdout
+    assert link_ids(wiki) == [] and link_ids(tracker) == []
+
+
+def test_only_a_real_administrator_deletes_both_ends(tracker: LiveInstance, wiki: LiveInstance) -> None:
+    link_two_way(wiki, tracker, same_users=True)
+    wiki.add_user("bob", "bob-pw")
+    with wiki.client(auth=("bob", "bob-pw")) as bob:
+        refused = bob.delete(
+            f"{LINKS}/{tracker.application_id}",
+            params={"reciprocate": "true"},
+            headers={"X-Atlassian-Token": "no-check"},
+        )
+    assert refused.status_code == 403
+    assert link_ids(wiki) == [tracker.application_id] and link_ids(tracker) == [wiki.application_id]
