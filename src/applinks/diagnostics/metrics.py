@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from datetime import UTC
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -69,7 +70,9 @@ class LinkStatusCollector(Collector):
             up.add_metric([row.id, row.name], 1.0 if row.working else 0.0)
             if row.error_type:
                 error.add_metric([row.id, row.error_type, category_of(row.error_type).value], 1.0)
-            checked.add_metric([row.id], row.checked_at.timestamp())
+            # SQLite hands back naive datetimes; they were stored in UTC.
+            at = row.checked_at if row.checked_at.tzinfo else row.checked_at.replace(tzinfo=UTC)
+            checked.add_metric([row.id], at.timestamp())
             measured = (row.status or {}).get("clockSkewSeconds")
             if isinstance(measured, int | float):
                 skew.add_metric([row.id], float(measured))

@@ -46,6 +46,13 @@ def metrics_of(instance: Instance) -> Metrics:
         return existing
     metrics = Metrics(instance.engine)
     instance.extensions[METRICS_KEY] = metrics
+    # The outbound area reports each request through a link here when it offers observers (link, provider
+    # short name, HTTP status or error key, seconds); see Metrics.record_outgoing.
+    observers = getattr(instance.outgoing, "observers", None)
+    if isinstance(observers, list):
+        observers.append(
+            lambda link, provider, outcome, seconds: metrics.record_outgoing(link.id, provider, outcome, seconds)
+        )
     return metrics
 
 
