@@ -100,7 +100,7 @@ class LiveInstance:
     def application_id(self) -> str:
         return self.instance.application_id
 
-    def client(self, auth: tuple[str, str] | None | str = "admin", **kwargs: Any) -> httpx.Client:
+    def client(self, auth: tuple[str, str] | str | None = "admin", **kwargs: Any) -> httpx.Client:
         """An httpx client on this instance; ``auth`` is ``"admin"``, a (user, password) pair, or None."""
         basic = self.admin if auth == "admin" else auth
         return httpx.Client(
