@@ -90,3 +90,20 @@ def cli(live: LiveInstance, *args: str, ok: bool = True) -> Result:
     else:
         assert result.exit_code != 0, f"{args} should have failed: {result.stdout}"
     return result
+
+
+@contextmanager
+def moved_to_new_port(live: LiveInstance) -> Iterator[LiveInstance]:
+    """The same application (its data directory and database: same ID, keys and tokens) stopped and started
+    again at a new address, with its base URL changed accordingly — what a remote that moved looks like."""
+    from applinks.refapp.app import build_app
+
+    live.stop()
+    sock = bind_loopback()
+    settings = live.settings.model_copy(update={"base_url": f"http://127.0.0.1:{sock.getsockname()[1]}"})
+    app = build_app(settings)
+    moved = LiveInstance(settings.base_url, settings, app, *serve_app(app, sock), users=dict(live.users))
+    try:
+        yield moved
+    finally:
+        moved.stop()
