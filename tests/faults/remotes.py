@@ -44,6 +44,7 @@ class Peer:
     # The remote's links, by the ID it has for us: its OAuth levels for that link.
     links: dict[str, dict[str, dict[str, bool]]] = field(default_factory=dict)
     status_code_for_status: int | None = None  # answer status/{id}/oauth with this instead (401: needs auth)
+    status_code_for_signed: int | None = None  # ... and signed requests for it with this one
     capabilities: list[str] = field(default_factory=lambda: ["STATUS_API", "MIGRATION_API"])
     manifest_answer: tuple[int, str, bytes] | None = None  # (status, content type, body) instead of a manifest
     redirect_to: str | None = None
@@ -100,6 +101,9 @@ class ScriptedRemote:
         if rest == CAPABILITIES:
             return Response(json.dumps(peer.capabilities), 200, media_type="application/json", headers=date)
         if rest.startswith(STATUS_OAUTH) and rest.endswith("/oauth"):
+            signed = request.headers.get("authorization", "").startswith("OAuth ")
+            if signed and peer.status_code_for_signed is not None:
+                return Response("", peer.status_code_for_signed, headers=date)
             if peer.status_code_for_status is not None:
                 return Response("", peer.status_code_for_status, headers=date)
             their_link = peer.links.get(rest[len(STATUS_OAUTH) : -len("/oauth")])

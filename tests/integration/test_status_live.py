@@ -172,3 +172,20 @@ def test_refused_incoming_oauth_is_counted_by_problem(tracker: LiveInstance) -> 
     with tracker.client() as admin:
         scraped = admin.get("/metrics").text
     assert f'applinks_incoming_oauth_failures_total{{oauth_problem="{problem}"}} 1.0' in scraped
+
+
+def test_a_user_who_is_not_a_remote_admin_cannot_see_its_side(
+    make_instance: InstanceFactory, remote: ScriptedRemote
+) -> None:
+    wiki = make_instance(name="Wiki")
+    peer = Peer("5e5e5e5e-0000-3000-8000-00000000ad01", status_code_for_status=401, status_code_for_signed=403)
+    url = remote.add("jira", peer)
+    remote.link_back("jira", wiki.application_id, IMPERSONATION, IMPERSONATION)
+    with wiki.client() as client:
+        link_id = client.post("/rest/applinks/3.0/applinks", json={"url": url}).json()["id"]
+    wiki.instance.outgoing.set_level(wiki.instance.links.get(link_id), "impersonation", ADMIN)
+    status = status_of(wiki, link_id)
+    assert status["error"]["type"] == "INSUFFICIENT_REMOTE_PERMISSION"
+    assert status["lozenge"] == "ACCESS DENIED"
+    signed = [hit for hit in remote.hits if hit.endswith("/oauth")]
+    assert len(signed) == 2  # anonymous first, then as the admin by impersonation
