@@ -1,14 +1,22 @@
-"""Helpers of the outbound tests: link two live instances, configure OAuth between them over REST, and
-drive a browser (an httpx client with cookies) through login and the 3-legged dance."""
+"""Helpers of the outbound tests: link two live instances, configure OAuth between them over REST, drive a
+browser (an httpx client with cookies) through login and the 3-legged dance, and a scriptable local OAuth
+provider for the cases a real instance cannot misbehave in."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
 
-from tests.support import LiveInstance
+from tests.support import LiveInstance, bind_loopback, serve_app
 
 NO_CHECK = {"X-Atlassian-Token": "no-check"}
 
@@ -75,6 +83,67 @@ def oauth_pair(
         answer = set_provider(consumer, link_id, name)
         assert answer.status_code == 200, answer.text
     return link_id
+
+
+@dataclass
+class FakeProvider:
+    """Answers request-token and access-token as ``modes`` say: ``ok``, ``garbage``, ``error`` or ``html``."""
+
+    url: str = ""
+    modes: dict[str, str] = field(default_factory=lambda: {"request": "ok", "access": "ok"})
+    hits: list[str] = field(default_factory=list)
+    authorizations: list[str] = field(default_factory=list)
+
+    def app(self) -> Starlette:
+        async def token(request: Request) -> Response:
+            step = "request" if request.url.path.endswith("request-token") else "access"
+            self.hits.append(step)
+            self.authorizations.append(request.headers.get("authorization", ""))
+            mode = self.modes[step]
+            if mode == "garbage":
+                return PlainTextResponse("<html>hello</html>\x00\xff")
+            if mode == "html":
+                return PlainTextResponse("oauth_token_secret=only-a-secret", media_type="text/html")
+            if mode == "error":
+                return PlainTextResponse(
+                    "oauth_problem=signature_invalid",
+                    status_code=401,
+                    headers={"WWW-Authenticate": 'OAuth realm="x", oauth_problem="signature_invalid"'},
+                )
+            body = "oauth_token=rt-1&oauth_token_secret=rts&oauth_callback_confirmed=true"
+            if step == "access":
+                body = "oauth_token=at-1&oauth_token_secret=ats"
+            return PlainTextResponse(body, media_type="application/x-www-form-urlencoded")
+
+        async def revoke(request: Request) -> Response:
+            self.hits.append("revoke")
+            self.authorizations.append(request.headers.get("authorization", ""))
+            return PlainTextResponse("revoked")
+
+        async def whoami(request: Request) -> Response:
+            return PlainTextResponse(request.headers.get("authorization", ""))
+
+        return Starlette(
+            routes=[
+                Route("/plugins/servlet/oauth/request-token", token, methods=["POST"]),
+                Route("/plugins/servlet/oauth/access-token", token, methods=["POST"]),
+                Route("/plugins/servlet/oauth/revoke", revoke, methods=["POST"]),
+                Route("/whoami", whoami),
+            ]
+        )
+
+
+@contextmanager
+def serve_fake() -> Iterator[FakeProvider]:
+    provider = FakeProvider()
+    sock = bind_loopback()
+    provider.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    server, thread = serve_app(provider.app(), sock)
+    try:
+        yield provider
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 class Browser:

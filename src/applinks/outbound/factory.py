@@ -45,7 +45,10 @@ def resolve_url(link: Link, url: str) -> str:
     base = link.rpc_url.rstrip("/")
     raw = (url or "").strip()
     parts = urlsplit(raw)
-    full = raw if parts.scheme or raw.startswith("//") else urljoin(base + "/", raw.lstrip("/"))
+    if raw.startswith("//"):  # protocol-relative: another host, in the link's scheme
+        full = urlsplit(base).scheme + ":" + raw
+    else:
+        full = raw if parts.scheme else urljoin(base + "/", raw.lstrip("/"))
     check_url(full)
     target, origin = urlsplit(full), urlsplit(base)
     segments = [unquote(s) for s in target.path.split("/")]
