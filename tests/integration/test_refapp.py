@@ -258,3 +258,29 @@ def test_home_page_shows_links_to_administrators_only(tracker: LiveInstance, rem
     with browser(tracker) as admin_browser:
         assert log_in(admin_browser).status_code == 303
         assert "Secret Wiki" in admin_browser.get("/").text
+
+
+def _csp_sources(csp: str, directive: str) -> list[str]:
+    for part in csp.split(";"):
+        name, _, values = part.strip().partition(" ")
+        if name == directive:
+            return values.split()
+    return []
+
+
+def test_api_docs_page_may_load_exactly_what_it_uses(tracker: LiveInstance) -> None:
+    with browser(tracker) as client:
+        docs = client.get("/rest/applinks/docs")
+        home = client.get("/")
+    assert docs.status_code == 200
+    csp = docs.headers["content-security-policy"]
+    soup = BeautifulSoup(docs.text, "html.parser")
+    for script in soup.find_all("script", src=True):
+        origin = "/".join(str(script["src"]).split("/")[:3])
+        assert origin in _csp_sources(csp, "script-src"), script
+    for sheet in soup.find_all("link", rel="stylesheet"):
+        origin = "/".join(str(sheet["href"]).split("/")[:3])
+        assert origin in _csp_sources(csp, "style-src"), sheet
+    # Everywhere else no foreign script source and no inline script.
+    assert _csp_sources(home.headers["content-security-policy"], "script-src") == []
+    assert "cdn.jsdelivr.net" not in home.headers["content-security-policy"]

@@ -36,6 +36,13 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
+# FastAPI's Swagger UI page loads its script and styles from a CDN and starts with an inline script; the page
+# holds no remote-controlled text, so only there those sources are allowed (the page needs internet access).
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
 
 
 def safe_next(next_url: str | None) -> str:
@@ -113,6 +120,8 @@ def build_app(
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
         response: Response = await call_next(request)
+        if links_app.docs_url and request.url.path == links_app.docs_url:
+            response.headers.setdefault("Content-Security-Policy", DOCS_CSP)
         for key, value in SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
         return response
