@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import base64
+import asyncio
 from collections.abc import Iterator
 
 import httpx
@@ -15,6 +15,7 @@ from starlette.routing import Route
 from applinks.auth.trusted_apps.protocol import AUTOCONFIG_PATH, CERTIFICATE_PATH, MAGIC, Header
 from applinks.domain.links import Link
 from applinks.host import HostUser
+from applinks.outbound.providers.names import TRUSTED_APPS as TRUSTED_APPS_PROVIDER
 from tests.support import LiveInstance, bind_loopback, serve_app
 
 WHOAMI = "/plugins/servlet/applinks/whoami"
@@ -30,15 +31,16 @@ def link_both_ways(one: LiveInstance, other: LiveInstance) -> None:
 
 
 def call_as(sender: LiveInstance, receiver: LiveInstance, user: str, path: str = WHOAMI) -> httpx.Response:
-    """A request from ``sender`` to ``receiver`` as ``user``, through the sender's hardened outbound client."""
-    url = receiver.url + path
-    service = sender.instance.trusted_apps
-    assert service.outgoing_enabled(receiver.application_id)
-    response = sender.instance.outbound.get(url, headers=service.signer.headers(url, user))
+    """A request from ``sender`` to ``receiver`` as ``user`` through the link's request factory, which
+    chooses Trusted Applications (the only impersonating provider configured on these links)."""
+    link = sender.instance.links.get(receiver.application_id)
+    factory = sender.instance.outgoing.request_factory(link, user)
+    assert factory.provider is TRUSTED_APPS_PROVIDER
+    response = factory.get(path)
     return httpx.Response(response.status_code, headers=response.headers, content=response.content)
 
 
-def test_certificate_is_published_anonymously_in_four_lines(tracker: LiveInstance) -> None:
+def test_certificate_is_published_anonymously_in_four_lines(tracker: LiveInstance, wiki: LiveInstance) -> None:
     with tracker.client(auth=None) as client:
         answer = client.get(CERTIFICATE_PATH)
     assert answer.status_code == 200
@@ -50,12 +52,8 @@ def test_certificate_is_published_anonymously_in_four_lines(tracker: LiveInstanc
     assert key == tracker.instance.identity.key.public_key_der_b64
     assert (version, magic) == ("2", MAGIC)
 
-
-def test_certificate_fetched_by_a_peer(tracker: LiveInstance, wiki: LiveInstance) -> None:
     fetched = wiki.instance.trusted_apps.fetch_certificate(tracker.url)
-    assert fetched.application_id == tracker.instance.trusted_apps.application_id
-    assert fetched.protocol_version == 2
-    assert fetched.public_key_b64 == tracker.instance.identity.key.public_key_der_b64
+    assert (fetched.application_id, fetched.protocol_version, fetched.public_key_b64) == (app_id, 2, key)
 
 
 @pytest.fixture
@@ -114,6 +112,21 @@ def test_round_trip_between_two_instances_as_a_user(tracker: LiveInstance, wiki:
     assert (from_tracker.text, from_tracker.headers[Header.STATUS]) == ("admin", "OK")
 
 
+def test_async_request_factory_sends_as_the_user_too(tracker: LiveInstance, wiki: LiveInstance) -> None:
+    tracker.add_user("bob", "bob-pw")
+    link_both_ways(tracker, wiki)
+    tracker.instance.trusted_apps.configure_local(wiki.application_id, outgoing=False)
+    wiki.instance.trusted_apps.configure_local(tracker.application_id, incoming=False)
+    link = wiki.instance.links.get(tracker.application_id)
+
+    async def call() -> tuple[str, str]:
+        factory = wiki.instance.outgoing.async_request_factory(link, "bob")
+        response = await factory.get(WHOAMI)
+        return response.text, response.headers[Header.STATUS]
+
+    assert asyncio.run(call()) == ("bob", "OK")
+
+
 def test_requests_by_trusted_applications_cannot_manage_links(tracker: LiveInstance, wiki: LiveInstance) -> None:
     link_both_ways(tracker, wiki)
     tracker.instance.trusted_apps.configure_local(wiki.application_id)
@@ -123,10 +136,18 @@ def test_requests_by_trusted_applications_cannot_manage_links(tracker: LiveInsta
     assert answer.headers[Header.STATUS] == "OK"
 
 
-def test_enabling_without_remote_admin_configures_this_end_only(tracker: LiveInstance, wiki: LiveInstance) -> None:
+def test_wrong_remote_password_changes_nothing_then_this_end_alone(tracker: LiveInstance, wiki: LiveInstance) -> None:
     link_both_ways(tracker, wiki)
+    path = f"/rest/applinks/3.0/applinks/{tracker.application_id}/trusted"
     with wiki.client() as client:
-        enabled = client.put(f"/rest/applinks/3.0/applinks/{tracker.application_id}/trusted", json={})
+        refused = client.put(path, json={"username": "admin", "password": "wrong"})
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "applinks.remote.credentials"
+    assert wiki.instance.trusted_apps.state(tracker.application_id).configured is False
+    assert tracker.instance.trusted_apps.state(wiki.application_id).configured is False
+
+    with wiki.client() as client:
+        enabled = client.put(path, json={})
     assert enabled.status_code == 200, enabled.text
     assert enabled.json()["remote"] == "skipped"
     assert tracker.instance.trusted_apps.state(wiki.application_id).configured is False
@@ -137,29 +158,21 @@ def test_enabling_without_remote_admin_configures_this_end_only(tracker: LiveIns
     assert answer.headers[Header.ERROR].startswith("APP_UNKNOWN;\t")
 
 
-def test_wrong_remote_admin_password_changes_nothing(tracker: LiveInstance, wiki: LiveInstance) -> None:
+def test_configuration_needs_a_system_administrator(tracker: LiveInstance, wiki: LiveInstance) -> None:
     link_both_ways(tracker, wiki)
-    with wiki.client() as client:
-        refused = client.put(
-            f"/rest/applinks/3.0/applinks/{tracker.application_id}/trusted",
-            json={"username": "admin", "password": "wrong"},
-        )
-    assert refused.status_code == 400
-    assert refused.json()["error"] == "applinks.remote.credentials"
-    assert wiki.instance.trusted_apps.state(tracker.application_id).configured is False
+    tracker.add_user("ada", "ada-pw", admin=True)
+    per_link = f"/rest/applinks/3.0/applinks/{wiki.application_id}/trusted"
+    autoconfig = AUTOCONFIG_PATH + wiki.application_id
+    with tracker.client(auth=("ada", "ada-pw")) as client:
+        assert client.get(per_link).status_code == 200
+        assert client.put(per_link, json={}).status_code == 403
+        assert client.put(autoconfig, headers=NO_CHECK).status_code == 403
+    with tracker.client(auth=None) as client:
+        assert client.get(per_link).status_code == 401
+        assert client.put(autoconfig, headers=NO_CHECK).status_code == 401
+    with tracker.client() as client:
+        assert client.put(AUTOCONFIG_PATH + "no-such-link", headers=NO_CHECK).status_code == 404
     assert tracker.instance.trusted_apps.state(wiki.application_id).configured is False
-
-
-def test_per_link_switch_needs_a_system_administrator(tracker: LiveInstance, wiki: LiveInstance) -> None:
-    link_both_ways(tracker, wiki)
-    wiki.add_user("ada", "ada-pw", admin=True)
-    path = f"/rest/applinks/3.0/applinks/{tracker.application_id}/trusted"
-    with wiki.client(auth=("ada", "ada-pw")) as client:
-        assert client.get(path).status_code == 200
-        assert client.put(path, json={}).status_code == 403
-    with wiki.client(auth=None) as client:
-        assert client.get(path).status_code == 401
-    assert wiki.instance.trusted_apps.state(tracker.application_id).configured is False
 
 
 def test_autoconfig_put_and_delete(tracker: LiveInstance, wiki: LiveInstance) -> None:
@@ -187,21 +200,6 @@ def test_autoconfig_put_and_delete(tracker: LiveInstance, wiki: LiveInstance) ->
     assert after.headers[Header.ERROR].startswith("APP_UNKNOWN;\t")
 
 
-def test_autoconfig_refuses_callers_that_are_not_system_administrators(
-    tracker: LiveInstance, wiki: LiveInstance
-) -> None:
-    link_both_ways(tracker, wiki)
-    tracker.add_user("ada", "ada-pw", admin=True)
-    path = AUTOCONFIG_PATH + wiki.application_id
-    with tracker.client(auth=None) as client:
-        assert client.put(path, headers=NO_CHECK).status_code == 401
-    with tracker.client(auth=("ada", "ada-pw")) as client:
-        assert client.put(path, headers=NO_CHECK).status_code == 403
-    with tracker.client() as client:
-        assert client.put(AUTOCONFIG_PATH + "no-such-link", headers=NO_CHECK).status_code == 404
-    assert tracker.instance.trusted_apps.state(wiki.application_id).configured is False
-
-
 def test_deleting_a_link_deletes_its_trust(tracker: LiveInstance, wiki: LiveInstance) -> None:
     link_both_ways(tracker, wiki)
     tracker.instance.trusted_apps.configure_local(wiki.application_id)
@@ -211,11 +209,3 @@ def test_deleting_a_link_deletes_its_trust(tracker: LiveInstance, wiki: LiveInst
         assert client.delete(f"/rest/applinks/3.0/applinks/{wiki.application_id}").status_code == 204
     assert tracker.instance.trusted_apps.find(wiki_app_id) is None
     assert tracker.instance.trusted_apps.outgoing_enabled(wiki.application_id) is False
-
-
-def test_basic_credentials_still_work_without_a_trusted_apps_certificate(tracker: LiveInstance) -> None:
-    token = base64.b64encode(b"admin:admin-pw").decode()
-    with tracker.client(auth=None) as client:
-        answer = client.get(WHOAMI, headers={"Authorization": f"Basic {token}", Header.ID: "jira:1"})
-    assert answer.text == "admin"
-    assert Header.STATUS not in answer.headers

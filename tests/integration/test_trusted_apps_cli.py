@@ -41,12 +41,6 @@ def link_both_ways(one: LiveInstance, other: LiveInstance) -> None:
             assert client.post("/rest/applinks/3.0/applinks", json={"url": there.url}).status_code == 201
 
 
-def test_certificate_command_prints_what_is_published(tracker: LiveInstance) -> None:
-    printed = cli(tracker, "legacy", "certificate").stdout.rstrip("\n")
-    with tracker.client(auth=None) as client:
-        assert printed == client.get("/admin/appTrustCertificate").text
-
-
 def test_enable_both_ends_then_call_then_disable(tracker: LiveInstance, wiki: LiveInstance, tmp_path: Path) -> None:
     link_both_ways(tracker, wiki)
     password_file = tmp_path / "pw"
@@ -121,6 +115,10 @@ def test_enable_with_patterns_and_timeout_on_this_end_only(tracker: LiveInstance
     assert incoming.ip_patterns == ("127.0.0.1", "10.0.*.*")
     assert incoming.url_patterns == ("/rest/",)
     assert tracker.instance.trusted_apps.state(wiki.application_id).configured is False
+
+    printed = cli(wiki, "legacy", "certificate").stdout.rstrip("\n")
+    with wiki.client(auth=None) as client:
+        assert printed == client.get("/admin/appTrustCertificate").text
 
 
 def test_bad_input_is_one_line_and_changes_nothing(tracker: LiveInstance, wiki: LiveInstance) -> None:

@@ -5,6 +5,7 @@ One receiver per backend serves every case; the senders are keys made here and t
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -180,3 +181,10 @@ def test_no_certificate_header_is_no_attempt(receiver: Receiver) -> None:
     assert answer.text == ""
     assert Header.STATUS not in answer.headers
     assert Header.ERROR not in answer.headers
+
+
+def test_basic_credentials_still_work_without_a_certificate_header(receiver: Receiver) -> None:
+    token = base64.b64encode(b"alice:alice-pw").decode()
+    answer = receiver.send({"Authorization": f"Basic {token}", Header.ID: SENDER})
+    assert answer.text == "alice"
+    assert Header.STATUS not in answer.headers

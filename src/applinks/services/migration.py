@@ -2,10 +2,11 @@
 impersonation, Basic → OAuth, on both ends where possible.
 
 The remote end goes first, with its administrator's credentials (or the link's stored Basic credentials when
-they are an administrator's there): its OAuth levels for our link are set through its status API and its
-Trusted Applications trust is removed through the auto-configuration endpoint. Then this end: OAuth at the
-same level in both directions, and the legacy configuration removed. Without usable remote credentials only
-this end is migrated and the result says what the remote administrator has to do."""
+they are an administrator's there), through the same REST resources an administrator would use: it registers
+us as its incoming consumer (``autoConfigure=true``) and enables its outgoing OAuth providers for our link.
+Then this end, the same way. Only then is the legacy configuration removed, here and (Trusted Applications,
+through the auto-configuration endpoint) there. Without usable remote credentials only this end is migrated
+and the result says what the remote administrator has to do."""
 
 from __future__ import annotations
 
@@ -31,12 +32,9 @@ from applinks.services.remote import remote_message
 if TYPE_CHECKING:
     from applinks.instance import Instance
 
-STATUS_OAUTH_PATH = "/rest/applinks/3.0/status/{}/oauth"
+CONSUMER_PATH = "/rest/applinks-oauth/1.0/applicationlink/{}/authentication/consumer?autoConfigure=true"
+PROVIDER_PATH = "/rest/applinks/2.0/applicationlink/{}/authentication/provider"
 IMPERSONATION, OAUTH = "impersonation", "oauth"
-_LEVEL_JSON = {
-    OAUTH: {"enabled": True, "twoLoEnabled": True, "twoLoImpersonationEnabled": False},
-    IMPERSONATION: {"enabled": True, "twoLoEnabled": True, "twoLoImpersonationEnabled": True},
-}
 
 
 @dataclass
@@ -94,10 +92,10 @@ class LegacyMigration:
         credentials = remote or (self._stored_basic(link) if BASIC in found else None)
         remote_state = "manual"
         if credentials is not None:
-            remote_state = self._remote_levels(link, level, credentials, explicit=remote is not None, messages=messages)
+            remote_state = self._remote_oauth(link, level, credentials, explicit=remote is not None, messages=messages)
         self._enable_local_oauth(link, level, actor, remote_state)
-        if remote_state == "migrated" and TRUSTED in found and credentials is not None:
-            self._remove_remote_trust(link, credentials, messages)
+        if remote_state == "migrated" and credentials is not None:
+            self._remove_remote_legacy(link, credentials, found, messages)
         self._remove_local_legacy(link, before, actor)
         if remote_state == "manual":
             messages.append(
@@ -116,49 +114,68 @@ class LegacyMigration:
             "Accept": "application/json",
         }
 
-    def _remote_levels(
+    def _remote_oauth(
         self, link: Link, level: str, credentials: RemoteAdmin, *, explicit: bool, messages: list[str]
     ) -> str:
-        """Set the remote's OAuth levels for our link through its status API: ``migrated``, or ``manual`` when
-        the link's stored Basic user may not do that there."""
-        url = link.rpc_url + STATUS_OAUTH_PATH.format(quote(self.instance.application_id, safe=""))
-        body = json.dumps({"incoming": _LEVEL_JSON[level], "outgoing": _LEVEL_JSON[level]}).encode()
-        response = self.instance.outbound.request("PUT", url, headers=self._headers(credentials), content=body)
-        if response.status_code in (401, 403):
-            if not explicit:
-                messages.append(f"the stored Basic credentials may not change {link.name}'s configuration")
-                return "manual"
-            raise RemoteCredentialsRefused(
-                f"{link.name} refused the administrator credentials of {credentials.username!r} "
-                f"(HTTP {response.status_code}); nothing was changed"
+        """Enable OAuth for our link on the remote, both directions: ``migrated``, or ``manual`` when the link's
+        stored Basic user may not change the remote's configuration."""
+        own = quote(self.instance.application_id, safe="")
+        impersonation = level == IMPERSONATION
+        steps: list[tuple[str, dict[str, Any]]] = [
+            (CONSUMER_PATH.format(own), {"twoLOAllowed": True, "twoLOImpersonationAllowed": impersonation}),
+            (PROVIDER_PATH.format(own), {"provider": "oauth", "enabled": True}),
+            (PROVIDER_PATH.format(own), {"provider": "2lo", "enabled": True}),
+            (PROVIDER_PATH.format(own), {"provider": "2loi", "enabled": impersonation}),
+        ]
+        for number, (path, body) in enumerate(steps):
+            content = json.dumps(body).encode()
+            response = self.instance.outbound.request(
+                "PUT", link.rpc_url + path, headers=self._headers(credentials), content=content
             )
-        if not 200 <= response.status_code < 300:
-            raise UnexpectedStatus(
-                f"{link.name} could not enable OAuth for this application ({remote_message(response)}); "
-                "nothing was changed",
-                status_code=response.status_code,
-            )
-        messages.append(f"{link.name} now uses OAuth{' with impersonation' if level == IMPERSONATION else ''}")
+            if response.status_code in (401, 403) and number == 0:
+                if not explicit:
+                    messages.append(f"the stored Basic credentials may not change {link.name}'s configuration")
+                    return "manual"
+                raise RemoteCredentialsRefused(
+                    f"{link.name} refused the administrator credentials of {credentials.username!r} "
+                    f"(HTTP {response.status_code}); nothing was changed"
+                )
+            if not 200 <= response.status_code < 300:
+                done = "nothing was changed" if number == 0 else "its end is partly configured; repeat the migration"
+                raise UnexpectedStatus(
+                    f"{link.name} could not enable OAuth for this application ({remote_message(response)}); {done}",
+                    status_code=response.status_code,
+                )
+        messages.append(f"{link.name} now uses OAuth{' with impersonation' if impersonation else ''}")
         return "migrated"
 
-    def _remove_remote_trust(self, link: Link, credentials: RemoteAdmin, messages: list[str]) -> None:
-        url = link.rpc_url + AUTOCONFIG_PATH + quote(self.instance.application_id, safe="")
-        try:
-            response = self.instance.outbound.request("DELETE", url, headers=self._headers(credentials))
-        except AppLinksError as exc:
-            reason = exc.message
-        else:
-            if 200 <= response.status_code < 300:
-                messages.append(f"{link.name} no longer uses Trusted Applications with this application")
-                return
-            reason = remote_message(response)
-        messages.append(f"{link.name} kept its Trusted Applications configuration ({reason}); remove it there by hand")
+    def _remove_remote_legacy(self, link: Link, credentials: RemoteAdmin, found: set[str], messages: list[str]) -> None:
+        """After both ends use OAuth: the remote stops trusting us (Trusted Applications) and stops sending Basic
+        credentials to us. A failure here leaves working OAuth behind, so it is reported, not raised."""
+        own = quote(self.instance.application_id, safe="")
+        steps: list[tuple[str, str, bytes | None, str]] = []
+        if TRUSTED in found:
+            steps.append(("DELETE", AUTOCONFIG_PATH + own, None, "Trusted Applications"))
+        if BASIC in found:
+            body = json.dumps({"provider": "basic", "enabled": False}).encode()
+            steps.append(("PUT", PROVIDER_PATH.format(own), body, "Basic"))
+        for method, path, content, name in steps:
+            try:
+                response = self.instance.outbound.request(
+                    method, link.rpc_url + path, headers=self._headers(credentials), content=content
+                )
+            except AppLinksError as exc:
+                reason = exc.message
+            else:
+                if 200 <= response.status_code < 300:
+                    messages.append(f"{link.name} no longer uses {name} with this application")
+                    continue
+                reason = remote_message(response)
+            messages.append(f"{link.name} kept its {name} configuration ({reason}); remove it there by hand")
 
     def _stored_basic(self, link: Link) -> RemoteAdmin | None:
         """The link's outgoing Basic credentials: they may belong to an administrator of the remote."""
-        from applinks.outbound.config import OutgoingConfigStore
-
-        store = OutgoingConfigStore(self.instance.engine, self.instance.box)
+        store = self.instance.outgoing.config
         config = store.get(link.id)
         password, _secret = store.secrets(link.id)
         if not config.basic_username or not password:
@@ -167,13 +184,14 @@ class LegacyMigration:
 
     # -- this end ----------------------------------------------------------------------------------------
     def _enable_local_oauth(self, link: Link, level: str, actor: HostUser, remote_state: str) -> None:
-        """The same levels the remote was given, through the same service its status API uses."""
-        from applinks.diagnostics.status import AuthLevels
-        from applinks.diagnostics.wiring import diagnostics_of
+        """Incoming: the remote's consumer (its consumer-info is fetched when none is registered); outgoing: the
+        OAuth providers. The same level both ways."""
+        from applinks.auth.oauth1.model import OAuthLevel
 
-        levels = AuthLevels.from_json({"incoming": _LEVEL_JSON[level], "outgoing": _LEVEL_JSON[level]})
+        impersonation = level == IMPERSONATION
         try:
-            diagnostics_of(self.instance).set_oauth_levels(link.id, levels, actor)
+            self.instance.oauth_consumers.set_level(link.id, OAuthLevel(True, True, impersonation), actor=actor)
+            self.instance.outgoing.set_level(link, level, actor)
         except AppLinksError as exc:
             done = f"{link.name} was migrated, but " if remote_state == "migrated" else ""
             exc.message = f"{done}OAuth could not be enabled on this end: {exc.message}"
@@ -184,8 +202,6 @@ class LegacyMigration:
         if before.trusted_incoming or before.trusted_outgoing:
             self.instance.trusted_apps.unconfigure_local(link.id)
         if before.basic_outgoing:
-            from applinks.outbound.config import OutgoingConfigStore
             from applinks.outbound.providers.names import BASIC as BASIC_PROVIDER
 
-            store = OutgoingConfigStore(self.instance.engine, self.instance.box)
-            store.set_provider(link, BASIC_PROVIDER, enabled=False, config=None, actor=actor)
+            self.instance.outgoing.config.set_provider(link, BASIC_PROVIDER, enabled=False, config=None, actor=actor)
