@@ -52,6 +52,11 @@ def test_certificate_is_published_anonymously_in_four_lines(tracker: LiveInstanc
     assert key == tracker.instance.identity.key.public_key_der_b64
     assert (version, magic) == ("2", MAGIC)
 
+    with tracker.client(auth=None) as client:
+        manifest = client.get("/rest/applinks/1.0/manifest", headers={"Accept": "application/json"}).json()
+    assert TRUSTED_APPS_PROVIDER.class_name in manifest["inboundAuthenticationTypes"]
+    assert TRUSTED_APPS_PROVIDER.class_name in manifest["outboundAuthenticationTypes"]
+
     fetched = wiki.instance.trusted_apps.fetch_certificate(tracker.url)
     assert (fetched.application_id, fetched.protocol_version, fetched.public_key_b64) == (app_id, 2, key)
 

@@ -142,3 +142,38 @@ def test_bad_input_is_one_line_and_changes_nothing(tracker: LiveInstance, wiki: 
     assert "no application link" in missing.stderr
     assert wiki.instance.trusted_apps.state(tracker.application_id).configured is False
     assert tracker.instance.trusted_apps.state(wiki.application_id).configured is False
+
+
+def test_migrate_command_turns_trusted_apps_into_oauth_with_impersonation(
+    tracker: LiveInstance, wiki: LiveInstance
+) -> None:
+    link_both_ways(tracker, wiki)
+    cli(
+        wiki,
+        "legacy",
+        "trusted",
+        "enable",
+        tracker.application_id,
+        "--remote-user",
+        "admin",
+        "--remote-password",
+        "admin-pw",
+    )
+    output = json.loads(
+        cli(
+            wiki,
+            "legacy",
+            "migrate",
+            tracker.application_id,
+            "--remote-user",
+            "admin",
+            "--remote-password",
+            "admin-pw",
+            "--json",
+        ).stdout
+    )
+    assert (output["migrated"], output["level"], output["remote"]) == (["trusted"], "impersonation", "migrated")
+    assert json.loads(cli(wiki, "legacy", "show", tracker.application_id, "--json").stdout)["legacy"] == []
+    assert tracker.instance.trusted_apps.state(wiki.application_id).configured is False
+    again = cli(wiki, "legacy", "migrate", tracker.application_id, ok=False)
+    assert "nothing to migrate" in again.stderr
