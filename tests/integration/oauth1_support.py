@@ -6,6 +6,8 @@ from __future__ import annotations
 import base64
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -95,12 +97,13 @@ def hmac_consumer(live: LiveInstance, secret: str = "s3cret-shared-value", **fla
     return consumer
 
 
-def browser(live: LiveInstance, username: str, password: str) -> httpx.Client:
+@contextmanager
+def browser(live: LiveInstance, username: str, password: str) -> Iterator[httpx.Client]:
     """A browser-like client logged in through the /login form (session cookie, no redirects followed)."""
-    client = httpx.Client(base_url=live.url, trust_env=False, follow_redirects=False, timeout=30)
-    answer = client.post("/login", data={"username": username, "password": password, "next": "/"})
-    assert answer.status_code == 303, answer.text
-    return client
+    with httpx.Client(base_url=live.url, trust_env=False, follow_redirects=False, timeout=30) as client:
+        answer = client.post("/login", data={"username": username, "password": password, "next": "/"})
+        assert answer.status_code == 303, answer.text
+        yield client
 
 
 def authorise(live: LiveInstance, token: str, username: str, password: str, *, allow: bool = True) -> httpx.Response:
