@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import queue
 import signal
-import subprocess
 import sys
-import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
 
 from applinks.settings import Settings
+from tests.integration.processes import Child
 from tests.support import bind_loopback
-
-START_TIMEOUT = 60
 
 
 def free_port() -> int:
@@ -28,65 +22,23 @@ def free_port() -> int:
     return port
 
 
-@dataclass
-class Served:
-    """A running ``applinks serve`` whose output lines are read as they come (no polling)."""
-
-    process: subprocess.Popen[str]
-    lines: queue.Queue[str | None] = field(default_factory=queue.Queue)
-    seen: list[str] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        threading.Thread(target=self._pump, daemon=True).start()
-
-    def _pump(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.put(line.rstrip("\n"))
-        self.lines.put(None)
-
-    def wait_for(self, prefix: str, timeout: float = START_TIMEOUT) -> str:
-        while True:
-            line = self.lines.get(timeout=timeout)
-            if line is None:
-                raise AssertionError(f"applinks serve ended before {prefix!r}: {self.seen}")
-            self.seen.append(line)
-            if line.startswith(prefix):
-                return line
-
-    def rest(self) -> list[str]:
-        while (line := self.lines.get(timeout=START_TIMEOUT)) is not None:
-            self.seen.append(line)
-        return self.seen
-
-
-StartServe = Callable[..., Served]
-
-
-def _env() -> dict[str, str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("APPLINKS_")}
-    return {**clean, "PYTHONUNBUFFERED": "1"}
+StartServe = Callable[..., Child]
 
 
 @pytest.fixture
 def start_serve(tmp_path: Path, db_url: str) -> Iterator[StartServe]:
-    started: list[Served] = []
+    started: list[Child] = []
 
-    def start(*args: str, data_dir: Path | None = None) -> Served:
+    def start(*args: str, data_dir: Path | None = None) -> Child:
         argv = [sys.executable, "-m", "applinks", "--data-dir", str(data_dir or tmp_path / "data")]
         argv += ["--database-url", db_url, "serve", *args]
-        process = subprocess.Popen(
-            argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_env(), start_new_session=True
-        )
-        served = Served(process)
-        started.append(served)
-        return served
+        child = Child.start(argv)
+        started.append(child)
+        return child
 
     yield start
-    for served in started:
-        if served.process.poll() is None:
-            served.process.kill()
-            served.process.wait(timeout=10)
+    for child in started:
+        child.kill()
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from examples.fastapi_host.app import HostUsers, build_app
 
 from applinks import Settings
-from examples.fastapi_host.app import HostUsers, build_app
 from tests.support import LiveInstance, bind_loopback, serve_app
 
 
