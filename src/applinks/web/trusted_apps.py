@@ -38,7 +38,8 @@ def receiver_view(request: Request, base_url: str) -> tuple[str, str]:
 
 
 def forwarded_for(request: Request) -> list[str]:
-    return [entry.strip() for value in request.headers.getlist("x-forwarded-for") for entry in value.split(",")]
+    entries = (entry.strip() for value in request.headers.getlist("x-forwarded-for") for entry in value.split(","))
+    return [entry for entry in entries if entry]
 
 
 def trusted_apps_authenticator(request: Request, instance: Instance) -> Principal | None:

@@ -145,14 +145,18 @@ def _modulus_bytes(n: int) -> int:
     return (n.bit_length() + 7) // 8
 
 
-def rsa_private_raw(key: rsa.RSAPrivateKey, data: bytes) -> bytes:
-    """Raw RSA with the private key, no padding: ``m^d mod n``, left-padded to the modulus length."""
-    numbers = key.private_numbers()
+def rsa_private_raw(key: rsa.RSAPrivateKey | rsa.RSAPrivateNumbers, data: bytes) -> bytes:
+    """Raw RSA with the private key, no padding: ``m^d mod n``, left-padded to the modulus length. Computed
+    with the key's CRT numbers (the same result, a few times faster); pass the numbers to skip extracting them."""
+    numbers = key if isinstance(key, rsa.RSAPrivateNumbers) else key.private_numbers()
     n = numbers.public_numbers.n
     m = int.from_bytes(data, "big")
     if not data or data[0] == 0 or m >= n:
         raise ValueError("raw RSA needs a message with a non-zero first byte, smaller than the modulus")
-    return pow(m, numbers.d, n).to_bytes(_modulus_bytes(n), "big")
+    m1 = pow(m, numbers.dmp1, numbers.p)
+    m2 = pow(m, numbers.dmq1, numbers.q)
+    h = (numbers.iqmp * (m1 - m2)) % numbers.p
+    return (m2 + h * numbers.q).to_bytes(_modulus_bytes(n), "big")
 
 
 def rsa_public_raw(key: rsa.RSAPublicKey, data: bytes) -> bytes:

@@ -40,9 +40,10 @@ class TrustedAppsSigner:
     ) -> None:
         self.application_id = application_id
         self._key = private_key
+        self._numbers = private_key.private_numbers()
         self._clock = clock
         # Raw RSA is deterministic, so the encrypted magic is the same for every request.
-        self._magic = b64encode(rsa_private_raw(private_key, MAGIC.encode()))
+        self._magic = b64encode(rsa_private_raw(self._numbers, MAGIC.encode()))
 
     def headers(self, url: str, username: str, timestamp_ms: int | None = None) -> dict[str, str]:
         """The headers that make a request to ``url`` run as ``username`` at a trusting application."""
@@ -54,7 +55,7 @@ class TrustedAppsSigner:
         return {
             Header.ID: self.application_id,
             Header.CERT: b64encode(rc4(secret, certificate_plaintext(timestamp, username))),
-            Header.KEY: b64encode(rsa_private_raw(self._key, secret)),
+            Header.KEY: b64encode(rsa_private_raw(self._numbers, secret)),
             Header.VERSION: str(PROTOCOL_VERSION),
             Header.MAGIC: self._magic,
             Header.SIGNATURE: b64encode(signature),

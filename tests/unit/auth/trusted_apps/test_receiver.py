@@ -51,7 +51,9 @@ def test_base_url_with_a_path(received: str) -> None:
 
 
 def test_forwarded_for_entries_from_every_header() -> None:
-    request = request_for("/", headers=[(b"x-forwarded-for", b"10.0.0.1, 10.0.0.2"), (b"x-forwarded-for", b"1.2.3.4")])
+    request = request_for(
+        "/", headers=[(b"x-forwarded-for", b"10.0.0.1, 10.0.0.2"), (b"x-forwarded-for", b"1.2.3.4, ")]
+    )
     assert forwarded_for(request) == ["10.0.0.1", "10.0.0.2", "1.2.3.4"]
 
 
