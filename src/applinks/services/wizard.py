@@ -33,6 +33,7 @@ from applinks.services.remote import basic_headers, remote_message
 from applinks.storage import links as repo
 
 if TYPE_CHECKING:
+    from applinks.demo import Demo
     from applinks.instance import Instance
 
 AUTHENTICATION_INFO = "/rest/applinks/1.0/authenticationinfo"
@@ -430,3 +431,91 @@ def wizard_of(instance: Instance) -> WizardService:
         found = WizardService(instance)
         instance.extensions["wizard"] = found
     return found
+
+
+# -- ``make demo`` ---------------------------------------------------------------------------------------
+DEMO_USER = "alice"
+WHOAMI = "/plugins/servlet/applinks/whoami"
+
+
+def link_and_call(
+    local: Instance, remote_url: str, remote_admin: tuple[str, str], *, actor: HostUser, user: str = DEMO_USER
+) -> tuple[CreateLinkResult | None, str]:
+    """Link ``local`` two-way to ``remote_url`` with "the same set of users" (OAuth with impersonation), unless
+    it is linked already, then call the remote's whoami as ``user`` by impersonation. Returns the create
+    result (None when the link existed) and the name the remote saw."""
+    manifest = fetch_manifest(local.outbound, remote_url)
+    result = None
+    if not local.links.exists(manifest.id):
+        request = CreateLinkRequest(
+            url=remote_url,
+            two_way=True,
+            remote_username=remote_admin[0],
+            remote_password=remote_admin[1],
+            same_users=True,
+        )
+        result = wizard_of(local).create(request, actor=actor)
+        if not result.authentication_complete:
+            problems = "; ".join(result.local.problems + (result.remote.problems if result.remote else []))
+            raise AppLinksError(f"the link was made but its authentication was not: {problems}", key="applinks.demo")
+    link = local.links.get(manifest.id)
+    if link.rpc_url != normalise_url(remote_url):
+        # The demo found a new port for the remote since the link was made: follow it (same application).
+        from applinks.services.lifecycle import lifecycle_of
+
+        link = lifecycle_of(local).relocate(link.id, remote_url, actor=actor).link
+    answer = local.outgoing.request_factory(link, user).get(WHOAMI)
+    if answer.status_code != 200:
+        raise AppLinksError(f"{link.name} answered HTTP {answer.status_code} to a call as {user}", key="applinks.demo")
+    return result, answer.text
+
+
+def demo_link(demo: Demo) -> None:
+    """The ``make demo`` step of this area (insert it before ``report`` in ``applinks.demo.STEPS``): Wiki links
+    to Tracker two-way through the wizard, "same set of users" → OAuth with impersonation, and calls Tracker
+    as the demo user by impersonation. ``alice`` is created on both instances (one password, kept in
+    ``<demo data>/alice.json``)."""
+    import os
+    import secrets
+    from json import dumps, loads
+
+    from applinks.refapp.users import UserStore
+    from applinks.settings import Settings
+
+    tracker, wiki = demo.node("Tracker"), demo.node("Wiki")
+    secret_file = demo.root / f"{DEMO_USER}.json"
+    if secret_file.exists():
+        password = str(loads(secret_file.read_text())["password"])
+    else:
+        password = secrets.token_urlsafe(9)
+        fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(dumps({"password": password}))
+    instances: list[Instance] = []
+    try:
+        from applinks.instance import Instance as InstanceClass
+
+        for node in (tracker, wiki):
+            settings = Settings(
+                data_dir=node.data_dir, base_url=node.url, name=node.name, application_type=node.app_type
+            )
+            instance = InstanceClass(settings)
+            instances.append(instance)
+            users = UserStore(instance.engine, node.url)
+            instance.host = users
+            if users.get_user(DEMO_USER) is None:
+                users.add(DEMO_USER, password, full_name="Alice (on both instances)")
+        local = instances[1]
+        assert local.host is not None
+        actor = local.host.get_user("admin")
+        if actor is None:
+            raise AppLinksError("the Wiki demo instance has no admin user", key="applinks.demo")
+        result, seen = link_and_call(local, tracker.url, ("admin", tracker.password), actor=actor)
+    finally:
+        for instance in instances:
+            instance.close()
+    notes = demo.extras.setdefault("notes", [])
+    made = "linked two-way just now" if result is not None else "already linked two-way"
+    notes.append(f"Wiki and Tracker are {made}: OAuth with impersonation (the servers have the same set of users)")
+    notes.append(f"Wiki called Tracker's whoami as {DEMO_USER} by impersonation; Tracker answered {seen!r}")
+    notes.append(f"{DEMO_USER} exists on both; password {password}")

@@ -1,0 +1,69 @@
+"""Editing a link after the wizard: name, display URL, primary, and each direction's authentication level."""
+
+from __future__ import annotations
+
+import pytest
+
+from applinks.errors import InvalidInput, PermissionDenied
+from applinks.host import HostUser
+from applinks.services.lifecycle import lifecycle_of
+from tests.integration.lifecycle_fakes import cli
+from tests.integration.test_delete_both_ends import link_two_way
+from tests.support import InstanceFactory, LiveInstance
+
+DISABLED = {"enabled": False, "twoLoEnabled": False, "twoLoImpersonationEnabled": False}
+OAUTH = {"enabled": True, "twoLoEnabled": True, "twoLoImpersonationEnabled": False}
+IMPERSONATION = {"enabled": True, "twoLoEnabled": True, "twoLoImpersonationEnabled": True}
+
+
+def levels(live: LiveInstance, link_id: str) -> tuple[dict[str, bool], dict[str, bool]]:
+    link = live.instance.links.get(link_id)
+    return live.instance.oauth_consumers.level(link_id).to_json(), live.instance.outgoing.level(link)
+
+
+def test_cli_edits_levels_of_each_direction(tracker: LiveInstance, wiki: LiveInstance) -> None:
+    link_two_way(wiki, tracker, same_users=True)
+    assert levels(wiki, tracker.application_id) == (IMPERSONATION, IMPERSONATION)
+    cli(wiki, "link", "edit", tracker.application_id, "--incoming", "oauth", "--outgoing", "disabled")
+    assert levels(wiki, tracker.application_id) == (OAUTH, DISABLED)
+    cli(wiki, "link", "edit", tracker.application_id, "--outgoing", "impersonation")
+    assert levels(wiki, tracker.application_id) == (OAUTH, IMPERSONATION)
+    cli(wiki, "link", "edit", tracker.application_id, "--incoming", "disabled")
+    assert levels(wiki, tracker.application_id) == (DISABLED, IMPERSONATION)
+    # Enabling incoming again on a link without a consumer fetches the remote's consumer-info.
+    cli(wiki, "link", "edit", tracker.application_id, "--incoming", "oauth")
+    assert levels(wiki, tracker.application_id) == (OAUTH, IMPERSONATION)
+    failed = cli(wiki, "link", "edit", tracker.application_id, "--incoming", "trusted", ok=False)
+    assert "not an authentication level" in failed.stderr
+
+
+def test_impersonation_needs_a_system_administrator(tracker: LiveInstance, wiki: LiveInstance) -> None:
+    link_two_way(wiki, tracker, same_users=False)
+    admin = HostUser("ada", is_admin=True)
+    service = lifecycle_of(wiki.instance)
+    with pytest.raises(PermissionDenied):
+        service.edit(tracker.application_id, actor=admin, incoming="impersonation")
+    with pytest.raises(PermissionDenied):
+        service.edit(tracker.application_id, actor=admin, outgoing="impersonation")
+    assert levels(wiki, tracker.application_id) == (OAUTH, OAUTH)
+
+
+def test_name_display_url_and_primary(
+    tracker: LiveInstance, wiki: LiveInstance, make_instance: InstanceFactory
+) -> None:
+    other = make_instance(name="Other")
+    cli(wiki, "link", "create", tracker.url)
+    cli(wiki, "link", "create", other.url)
+    service = lifecycle_of(wiki.instance)
+    actor = HostUser("cli", is_admin=True, is_sysadmin=True)
+    edited = service.edit(
+        other.application_id, actor=actor, name="Other one", display_url="https://other.example.com", primary=True
+    )
+    assert (edited.name, edited.display_url, edited.is_primary) == ("Other one", "https://other.example.com", True)
+    assert wiki.instance.links.get(tracker.application_id).is_primary is False
+    with pytest.raises(InvalidInput) as taken:
+        service.edit(tracker.application_id, actor=actor, name="Other one")
+    assert taken.value.key == "applinks.name.taken"
+    with pytest.raises(InvalidInput) as unset:
+        service.edit(tracker.application_id, actor=actor, primary=False)
+    assert unset.value.key == "applinks.primary.unset"
