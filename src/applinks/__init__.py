@@ -44,6 +44,9 @@ from applinks.errors import (
 )
 from applinks.host import Host, HostUser
 from applinks.instance import Instance
+from applinks.outbound.factory import AsyncRequestFactory, RequestFactory
+from applinks.outbound.links import ApplicationLink, ApplicationLinks
+from applinks.outbound.transport import OutboundResponse
 from applinks.settings import Settings
 from applinks.web.app import create_app
 from applinks.web.deps import Principal, authenticate, require_admin, require_user
@@ -56,7 +59,10 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree th
 __all__ = [
     "AddressRefused",
     "AppLinksError",
+    "ApplicationLink",
+    "ApplicationLinks",
     "ApplicationType",
+    "AsyncRequestFactory",
     "AuthenticationNotConfigured",
     "ConfigurationError",
     "ConfirmationRequired",
@@ -76,6 +82,7 @@ __all__ = [
     "NotAuthenticated",
     "NotFound",
     "OAuthProblem",
+    "OutboundResponse",
     "PartialLinkCreation",
     "PermissionDenied",
     "Principal",
@@ -85,6 +92,7 @@ __all__ = [
     "RemoteError",
     "RemoteMoved",
     "RemoteUnreachable",
+    "RequestFactory",
     "SelfLink",
     "Settings",
     "StorageError",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from html.parser import HTMLParser
 
 import pytest
 
@@ -18,6 +19,7 @@ from tests.support import InstanceFactory, LiveInstance
 WHOAMI = "/plugins/servlet/applinks/whoami"
 SENTINEL = "Basic-Sentinel-90d1"
 ADMIN = HostUser("admin", is_admin=True, is_sysadmin=True)
+XSS_NAME = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 
 
 @pytest.fixture
@@ -84,8 +86,22 @@ def test_an_absolute_url_to_another_origin_is_refused_and_never_sent(wiki: LiveI
     assert factory.get(tracker.url + WHOAMI).status_code == 200  # its own absolute URLs are fine
 
 
-def _linked_to(wiki: LiveInstance, url: str) -> Link:
-    link_ = Link("66666666-6666-3666-8666-666666666666", "generic", "Remote", url, url)
+def _markup(html: str) -> tuple[list[str], list[str]]:
+    """Script elements and event-handler attributes in a page (there must be none)."""
+    found: tuple[list[str], list[str]] = ([], [])
+
+    class Parser(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag == "script":
+                found[0].append(tag)
+            found[1].extend(name for name, value in attrs if name.startswith("on") or "javascript:" in (value or ""))
+
+    Parser().feed(html)
+    return found
+
+
+def _linked_to(wiki: LiveInstance, url: str, name: str = "Remote") -> Link:
+    link_ = Link("66666666-6666-3666-8666-666666666666", "generic", name, url, url)
     return wiki.instance.links.create(link_, actor=ADMIN)
 
 
@@ -178,8 +194,8 @@ def fake() -> Iterator[FakeProvider]:
         yield provider
 
 
-def _authorised(wiki: LiveInstance, fake: FakeProvider, browser: Browser) -> str:
-    link_ = _linked_to(wiki, fake.url)
+def _authorised(wiki: LiveInstance, fake: FakeProvider, browser: Browser, name: str = "Remote") -> str:
+    link_ = _linked_to(wiki, fake.url, name)
     assert set_provider(wiki, link_.id, "oauth").status_code == 200
     browser.login(wiki, "alice", "alice-pw")
     start = browser.get(
@@ -197,10 +213,13 @@ def _authorised(wiki: LiveInstance, fake: FakeProvider, browser: Browser) -> str
 def test_the_authorised_applications_page_lists_and_revokes_with_csrf(wiki: LiveInstance, fake: FakeProvider) -> None:
     browser = Browser()
     try:
-        link_id = _authorised(wiki, fake, browser)
+        link_id = _authorised(wiki, fake, browser, name=XSS_NAME)
         page_url = wiki.url + "/plugins/servlet/applinks/oauth/authorised-applications"
         page = browser.get(page_url)
-        assert page.status_code == 200 and "Remote" in page.text
+        assert page.status_code == 200
+        # The link's name comes from a remote's manifest: shown escaped, never as markup.
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+        assert _markup(page.text) == ([], [])
         assert "Content-Security-Policy" in page.headers
         csrf = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
         forged = browser.client.post(page_url + "/revoke", data={"applicationLinkID": link_id, "csrf": "forged"})
