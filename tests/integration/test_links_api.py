@@ -4,6 +4,7 @@ Every refused request is followed by a check that nothing changed."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -134,7 +135,11 @@ def test_put_v2_creation_failures_change_nothing(tracker: LiveInstance, wiki: Li
             (client.put(path, json=["a", "list"]), 400, "applinks.body.json"),
             (client.put(path, json={"rpcUrl": wiki.url, "isPrimary": "perhaps"}), 400, "applinks.body.invalid"),
             (
-                client.put(path, content=b"<!DOCTYPE x [<!ENTITY a 'b'>]><x><name>&a;</name></x>"),
+                client.put(
+                    path,
+                    content=b"<!DOCTYPE x [<!ENTITY a 'b'>]><x><name>&a;</name></x>",
+                    headers={"Content-Type": "application/xml"},
+                ),
                 400,
                 "applinks.body.xml",
             ),
@@ -327,6 +332,17 @@ def test_session_state_changes_need_the_xsrf_opt_out(tracker: LiveInstance, wiki
         # A same-origin browser request (Origin of the configured base URL) is allowed too.
         assert browser.delete(path, headers={"Origin": tracker.url}).status_code == 200
         assert listed(browser) == []
+
+
+def test_form_like_bodies_need_the_xsrf_opt_out_even_with_basic_auth(tracker: LiveInstance, wiki: LiveInstance) -> None:
+    body = json.dumps({"url": wiki.url}).encode()
+    with tracker.client() as client:
+        for content_type in ("text/plain", "application/x-www-form-urlencoded", None):
+            headers = {"Content-Type": content_type} if content_type else {}
+            assert_error(client.post(V3, content=body, headers=headers), 403, "applinks.xsrf")
+        assert listed(client) == []
+        created = client.post(V3, content=body, headers={"Content-Type": "text/plain", **NO_CHECK})
+        assert created.status_code == 201, created.text
 
 
 # -- concurrency ---------------------------------------------------------------------------------------------

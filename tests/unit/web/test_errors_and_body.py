@@ -151,9 +151,48 @@ def test_bodies_in_json_and_flat_xml() -> None:
     ],
 )
 def test_bad_bodies_are_400(content: bytes, key: str) -> None:
-    response = _call("POST", "/mapping", content=content)
+    media_type = "application/xml" if content.startswith(b"<") else "application/json"
+    response = _call("POST", "/mapping", content=content, headers={"Content-Type": media_type})
     assert response.status_code == 400
     assert response.json()["error"] == key
+
+
+@pytest.mark.parametrize(
+    "content_type", [None, "text/plain", "text/plain; charset=utf-8", "application/x-www-form-urlencoded"]
+)
+def test_bodies_a_cross_site_form_could_send_need_the_xsrf_opt_out(content_type: str | None) -> None:
+    headers = {"Content-Type": content_type} if content_type else {}
+    body = b'{"name": "x"}'
+
+    async def run(extra: dict[str, str]) -> httpx.Response:
+        transport = httpx.ASGITransport(app=_app())
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            # Raw bytes without a type go out with no Content-Type, like fetch() with an untyped Blob.
+            request = client.build_request("POST", "/mapping", content=body, headers={**headers, **extra})
+            assert request.headers.get("content-type") == content_type
+            return await client.send(request)
+
+    refused = asyncio.run(run({}))
+    assert refused.status_code == 403
+    assert refused.json()["error"] == "applinks.xsrf"
+    allowed = asyncio.run(run({"X-Atlassian-Token": "no-check"}))
+    assert allowed.json() == {"name": "x"}
+
+
+def test_oversized_bodies_are_refused_while_streaming() -> None:
+    async def chunks() -> Any:
+        for _ in range(MAX_BODY // 1000 + 2):
+            yield b"x" * 1000
+
+    async def run() -> httpx.Response:
+        transport = httpx.ASGITransport(app=_app())
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            # Chunked: no Content-Length to refuse early, so the cap applies while reading.
+            return await client.post("/mapping", content=chunks(), headers={"Content-Type": "application/json"})
+
+    response = asyncio.run(run())
+    assert response.status_code == 400
+    assert response.json()["error"] == "applinks.body.large"
 
 
 def test_model_validation_names_the_field() -> None:
