@@ -71,7 +71,9 @@ def test_trusted_apps_become_oauth_with_impersonation_on_both_ends(tracker: Live
     assert whoami(wiki, tracker, "alice") == ("trusted", "alice")
     with wiki.client() as client:
         before = client.get(f"/rest/applinks/3.0/migration/{tracker.application_id}").json()
+        status = client.get(f"/rest/applinks/3.0/status/{tracker.application_id}").json()
     assert (before["legacy"], before["targetLevel"]) == (["trusted"], "impersonation")
+    assert status["error"]["type"] == "LEGACY_UPDATE"  # diagnostics sees the legacy configuration
 
     answer = migrate(wiki, tracker, ADMIN)
 
@@ -87,6 +89,9 @@ def test_trusted_apps_become_oauth_with_impersonation_on_both_ends(tracker: Live
         assert outgoing == IMPERSONATION
     assert whoami(wiki, tracker, "alice") == (TWO_LEGGED_OAUTH_IMPERSONATION.short, "alice")
     assert whoami(tracker, wiki, "alice") == (TWO_LEGGED_OAUTH_IMPERSONATION.short, "alice")
+    with wiki.client() as client:
+        status = client.get(f"/rest/applinks/3.0/status/{tracker.application_id}").json()
+    assert status["working"] is True, status
 
 
 def test_trusted_apps_without_the_remote_administrator_migrate_this_end(

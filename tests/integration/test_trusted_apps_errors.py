@@ -188,3 +188,13 @@ def test_basic_credentials_still_work_without_a_certificate_header(receiver: Rec
     answer = receiver.send({"Authorization": f"Basic {token}", Header.ID: SENDER})
     assert answer.text == "alice"
     assert Header.STATUS not in answer.headers
+
+
+def test_an_unexpected_failure_is_system_and_anonymous(receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(_: str) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(receiver.live.instance.trusted_apps, "find", broken)
+    answer = receiver.send(signed(receiver))
+    assert_refused(answer, "SYSTEM")
+    assert "RuntimeError" in answer.headers[Header.ERROR]
