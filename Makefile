@@ -1,41 +1,52 @@
-# Every target creates and reuses the virtualenv in .venv by itself.
+# Every target creates and reuses the virtualenv in .venv by itself: on a machine with Python >= 3.11,
+# `make demo` and `make test` are all the set-up there is.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LINTED := src tests examples benchmarks
 
 .PHONY: run demo test lint typecheck pytest bench clean
 
 $(BIN)/python:
-	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "applinks needs Python >= 3.11"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "applinks needs Python >= 3.11 (set PYTHON=...)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
+# Reinstalled whenever pyproject.toml changes.
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
+## run: one reference instance on http://127.0.0.1:8080 (data in ./applinks-data; RUN_ARGS="--port 9000 ...")
 run: $(STAMP)
-	$(BIN)/applinks serve
+	$(BIN)/applinks serve $(RUN_ARGS)
 
+## demo: two linked-to-be instances, Tracker and Wiki, until Ctrl-C (data in ./demo-data)
 demo: $(STAMP)
-	$(BIN)/python -m applinks.demo
+	$(BIN)/python -m applinks.demo $(DEMO_ARGS)
 
+## lint: ruff (lint and format check) and mypy --strict
 lint: $(STAMP)
-	$(BIN)/ruff check src tests examples benchmarks
-	$(BIN)/ruff format --check src tests examples benchmarks
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy
+	$(BIN)/mypy examples benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+	$(BIN)/mypy examples benchmarks
 
+## pytest: the test suite (PYTEST_ARGS="-k cli -x ..."); exit code 5 (no tests collected) fails too
 pytest: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+## test: lint, then the whole suite
 test: lint pytest
 
+## bench: every benchmark, one row each with its ratio to the target (BENCH_ARGS="--strict")
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
