@@ -248,3 +248,16 @@ def test_a_verified_and_an_unverified_client_never_share_a_connection(ca: Author
             unverified.close()
             verified.close()
         assert server.handled == 2
+
+
+def test_the_ca_bundle_setting_reaches_the_client(ca: Authority, bundle: str, tmp_path: Path) -> None:
+    from applinks.settings import Settings
+
+    options = TransportOptions.from_settings(Settings(data_dir=tmp_path, ca_bundle=Path(bundle)))
+    assert options.ca_bundle == bundle and options.verify
+    with _server(tmp_path, issue(ca, NAME)) as server:
+        client = OutboundClient(options, resolver=_resolver)
+        try:
+            assert client.get(f"https://{NAME}:{server.port}/").text == "secure"
+        finally:
+            client.close()

@@ -79,6 +79,8 @@ class OutgoingAuth:
         loop = asyncio.get_running_loop()
         client = self._async_clients.get(loop)
         if client is None:
+            if not self._async_clients:
+                self.instance.on_close(self.close)
             client = AsyncOutboundClient(self.client.options, resolver=self.client.resolver)
             self._async_clients[loop] = client
         return client
