@@ -4,9 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-LINTED := src tests examples benchmarks
+LINTED := src tests examples benchmarks docs
 
-.PHONY: run demo test lint typecheck pytest bench clean
+.PHONY: run demo test lint typecheck pytest bench docs clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "applinks needs Python >= 3.11 (set PYTHON=...)"; exit 1; }
@@ -31,11 +31,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy
-	$(BIN)/mypy examples benchmarks
+	$(BIN)/mypy examples benchmarks docs
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
-	$(BIN)/mypy examples benchmarks
+	$(BIN)/mypy examples benchmarks docs
 
 ## pytest: the test suite (PYTEST_ARGS="-k cli -x ..."); exit code 5 (no tests collected) fails too
 pytest: $(STAMP)
@@ -47,6 +47,10 @@ test: lint pytest
 ## bench: every benchmark, one row each with its ratio to the target (BENCH_ARGS="--strict")
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+## docs: regenerate the module index of docs/architecture.md from the modules' docstrings
+docs: $(STAMP)
+	$(BIN)/python docs/modules.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
