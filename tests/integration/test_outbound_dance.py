@@ -193,7 +193,18 @@ def test_a_redirect_url_off_this_application_is_refused_before_anything_happens(
     browser = Browser()
     try:
         browser.login(wiki, "alice", "alice-pw")
-        for redirect in ("https://evil.test/", "//evil.test/x", "http://127.0.0.1:1/x", "/\\evil.test", "javascript:x"):
+        host = wiki.url.removeprefix("http://")
+        for redirect in (
+            "https://evil.test/",
+            "//evil.test/x",
+            "http://127.0.0.1:1/x",  # other port
+            f"https://{host}/x",  # other scheme
+            f"http://{host}@evil.test/",  # good@evil
+            "/\\evil.test",
+            "/\tevil.test",
+            "javascript:x",
+            "/" + "a" * 3000,  # very long
+        ):
             answer = browser.get(wiki.url + AUTHORIZE, params={"applicationLinkID": link_id, "redirectUrl": redirect})
             assert answer.status_code == 400, redirect
             assert "location" not in answer.headers
