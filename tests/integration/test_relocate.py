@@ -175,3 +175,17 @@ def _point_at(live: LiveInstance, link_id: str, url: str) -> None:
         assert link is not None
         link.rpc_url = url
         repo.update_link(conn, link)
+
+
+def test_relocating_to_a_metadata_address_is_refused_even_without_warning(
+    tracker: LiveInstance, wiki: LiveInstance
+) -> None:
+    link_to(wiki, tracker.url)
+    with wiki.client() as client:
+        for params in ({}, {"nowarning": "true", "force": "true"}):
+            refused = client.post(
+                f"{RELOCATE}/{tracker.application_id}", params={"newUrl": "http://169.254.169.254", **params}
+            )
+            assert refused.status_code == 400, refused.text
+            assert refused.json()["error"] == "applinks.remote.address_refused"
+    assert stored(wiki, tracker.application_id)["rpcUrl"] == tracker.url

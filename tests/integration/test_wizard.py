@@ -205,3 +205,15 @@ def test_twenty_concurrent_creates_make_one_link(tracker: LiveInstance, wiki: Li
     assert statuses.count(201) == 1, [a.text for a in answers if a.status_code not in (201, 409)]
     assert statuses.count(409) == 19
     assert link_ids(wiki) == [tracker.application_id]
+
+
+def test_metadata_addresses_are_refused_and_never_contacted(wiki: LiveInstance) -> None:
+    url = "http://169.254.169.254"
+    with wiki.client() as client:
+        checked = client.get(FORM + "/manifest", params={"url": url})
+        # Not even as a generic link after "confirmation": the address policy is not a warning.
+        created = client.post(FORM + "/createAppLink", json=create_body(url, applicationLink={"typeId": "generic"}))
+    for answer in (checked, created):
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["error"] == "applinks.remote.address_refused"
+    assert link_ids(wiki) == []
