@@ -377,7 +377,7 @@ def test_twenty_concurrent_creates_make_exactly_one_link(tracker: LiveInstance, 
 def test_concurrent_creates_of_different_links_keep_names_and_one_primary(
     tracker: LiveInstance, remote: FakeRemote
 ) -> None:
-    urls = [remote.serve_manifest(f"c{n}", id=f"conc-{n}", name="Same") for n in range(12)]
+    urls = [remote.serve_manifest(f"c{n}", id=f"conc-{n}", name="Same") for n in range(20)]
     clients = [tracker.client() for _ in urls]
     try:
         responses = _all_at_once(len(urls), lambda n: clients[n].post(V3, json={"url": urls[n]}))

@@ -244,6 +244,7 @@ class LinkService:
         for _attempt in range(5):
             try:
                 with self.engine.begin() as conn:
+                    repo.lock_links(conn)
                     self._check_duplicate(conn, link.id, link.rpc_url)
                     stored = replace(link, name=next_free_name(name, repo.names(conn)))
                     if link.is_primary:
@@ -274,6 +275,7 @@ class LinkService:
 
     def update(self, link_id: str, change: LinkUpdate, *, actor: HostUser) -> Link:
         with self.engine.begin() as conn:
+            repo.lock_links(conn)
             link = self._writable(conn, link_id, actor)
             if change.rpc_url is not None and normalise_url(change.rpc_url) != link.rpc_url:
                 raise InvalidInput(
@@ -311,6 +313,7 @@ class LinkService:
     def delete(self, link_id: str, *, actor: HostUser) -> Link:
         """Delete the local end; the next link of the same type becomes primary."""
         with self.engine.begin() as conn:
+            repo.lock_links(conn)
             link = self._writable(conn, link_id, actor)
             for hook in self.delete_hooks:
                 hook(conn, link)

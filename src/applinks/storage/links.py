@@ -5,10 +5,24 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, false, select, text
 
 from applinks.domain.links import Link
 from applinks.storage.tables import links
+
+# PostgreSQL advisory lock held by link writers for the length of their transaction.
+_LINKS_LOCK = 727_281
+
+
+def lock_links(conn: Connection) -> None:
+    """Serialise link writers for the rest of this transaction. The name and primary rules read the table and
+    then write it; without this, concurrent creates keep colliding on the unique name or the one primary."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LINKS_LOCK})
+    elif conn.dialect.name == "sqlite":
+        # A write statement as the first one takes SQLite's write lock (waiting up to busy_timeout), so the
+        # reads that follow see the latest committed state and nobody can commit in between.
+        conn.execute(links.update().where(false()).values(id=links.c.id))
 
 
 def _to_link(row: Row[Any]) -> Link:
