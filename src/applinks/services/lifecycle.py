@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
 
 from applinks.discovery.manifest import fetch_manifest
 from applinks.domain.links import Link
@@ -171,28 +172,36 @@ class LifecycleService:
 
     def _store_relocated(self, old: Link, moved: Link) -> Link:
         moved.properties = {k: v for k, v in moved.properties.items() if k != MOVED_PROPERTY}
-        with self.instance.engine.begin() as conn:
-            self._check_free_url(conn, moved.rpc_url, old.id)
-            if repo.get_link(conn, old.id) is None:
-                raise LinkNotFound(f"no application link with ID {old.id!r}", link_id=old.id)
-            repo.update_link(conn, moved)
+        try:
+            with self.instance.engine.begin() as conn:
+                repo.lock_links(conn)
+                self._check_free_url(conn, moved.rpc_url, old.id)
+                if repo.get_link(conn, old.id) is None:
+                    raise LinkNotFound(f"no application link with ID {old.id!r}", link_id=old.id)
+                repo.update_link(conn, moved)
+        except IntegrityError as exc:
+            raise DuplicateLink(f"another link already uses the URL {moved.rpc_url}") from exc
         return moved
 
     def _rekey(self, old: Link, new: Link) -> Link:
         """Replace the link by one for another application, in one transaction: the old one's dependent rows
         (consumers, tokens, entity links) go with it through the delete hooks and foreign keys."""
-        with self.instance.engine.begin() as conn:
-            self._check_free_url(conn, new.rpc_url, old.id)
-            existing = repo.get_link(conn, new.id)
-            if existing is not None:
-                raise DuplicateLink(
-                    f"a link to the application at {new.rpc_url} already exists ({existing.name!r})",
-                    link_id=existing.id,
-                )
-            for hook in self.instance.links.delete_hooks:
-                hook(conn, old)
-            repo.delete_link(conn, old.id)
-            repo.insert_link(conn, new)
+        try:
+            with self.instance.engine.begin() as conn:
+                repo.lock_links(conn)
+                self._check_free_url(conn, new.rpc_url, old.id)
+                existing = repo.get_link(conn, new.id)
+                if existing is not None:
+                    raise DuplicateLink(
+                        f"a link to the application at {new.rpc_url} already exists ({existing.name!r})",
+                        link_id=existing.id,
+                    )
+                for hook in self.instance.links.delete_hooks:
+                    hook(conn, old)
+                repo.delete_link(conn, old.id)
+                repo.insert_link(conn, new)
+        except IntegrityError as exc:
+            raise DuplicateLink(f"the link could not be moved to {new.rpc_url}: it changed meanwhile") from exc
         return new
 
     @staticmethod

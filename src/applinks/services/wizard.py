@@ -28,7 +28,7 @@ from applinks.errors import (
 )
 from applinks.host import HostUser
 from applinks.identity import generic_application_id
-from applinks.services.links import normalise_url
+from applinks.services.links import MAX_NAME, normalise_url, remote_display_url
 from applinks.services.remote import basic_headers, remote_message
 from applinks.storage import links as repo
 
@@ -148,10 +148,13 @@ StepHook = Callable[[str, Link], None]
 
 def safe_display_url(manifest: Manifest, fallback: str) -> str:
     """The manifest's URL when it is a usable http(s) URL: a remote never gets to plant another scheme."""
-    try:
-        return normalise_url(manifest.url)
-    except InvalidInput:
-        return fallback
+    return remote_display_url(manifest, fallback)
+
+
+def remote_name(manifest: Manifest, fallback: str) -> str:
+    """A remote's own name made storable (it controls it): control characters dropped, shortened."""
+    cleaned = "".join(c for c in manifest.name if c.isprintable()).strip()[:MAX_NAME].strip()
+    return cleaned or fallback[:MAX_NAME]
 
 
 def check_cloud_https(url: str) -> None:
@@ -271,7 +274,7 @@ class WizardService:
         return Link(
             id=manifest.id,
             type_id=manifest.type_id if manifest.type_id in types else "generic",
-            name=(request.name or manifest.name).strip() or check.url,
+            name=request.name or remote_name(manifest, check.url),
             display_url=display,
             rpc_url=check.url,
             is_primary=bool(request.is_primary),
