@@ -67,8 +67,9 @@ def test_self_link_is_a_conflict(wiki: LiveInstance) -> None:
 
 
 def test_one_way_link_creates_only_the_local_end(tracker: LiveInstance, wiki: LiveInstance) -> None:
+    body = create_body(tracker.url, configFormValues={"trustEachOther": True})
     with wiki.client() as client:
-        created = client.post(FORM + "/createAppLink", json=create_body(tracker.url))
+        created = client.post(FORM + "/createAppLink", json=body)
     assert created.status_code == 201, created.text
     result = created.json()
     assert result["twoWay"] is False
@@ -77,6 +78,9 @@ def test_one_way_link_creates_only_the_local_end(tracker: LiveInstance, wiki: Li
     assert result["applicationLink"]["id"] == tracker.application_id
     assert result["applicationLink"]["isPrimary"] is True
     assert any("one-way" in warning for warning in result["warnings"])
+    # Trusted Applications are never configured for new links: the choice is answered with a note.
+    assert any("Trusted Applications are legacy" in warning for warning in result["warnings"])
+    assert not wiki.instance.trusted_apps.outgoing_enabled(tracker.application_id)
     assert link_ids(wiki) == [tracker.application_id]
     assert link_ids(tracker) == []
 

@@ -29,11 +29,16 @@ def test_create_two_way_with_the_password_from_a_file(
     secret.write_text("admin-pw\n")
     result = cli(
         wiki, "link", "create", tracker.url, "--two-way", "--remote-user", "admin",
-        "--remote-password-file", str(secret), "--json",
+        "--remote-password-file", str(secret), "--same-users", "--json",
     )  # fmt: skip
     created = json.loads(result.stdout)
     assert created["twoWay"] is True
     assert created["remote"]["link"] == "created"
+    impersonation = {"enabled": True, "twoLoEnabled": True, "twoLoImpersonationEnabled": True}
+    for side in (created["local"], created["remote"]):
+        assert side["incoming"] == side["outgoing"] == impersonation
+    text = cli(wiki, "link", "show", tracker.application_id)
+    assert "Tracker" in text.stdout
     assert [link["id"] for link in links_of(tracker)] == [wiki.application_id]
 
 

@@ -71,6 +71,7 @@ def to_request(body: CreateAppLinkBody) -> CreateLinkRequest:
         remote_username=body.username,
         remote_password=body.password,
         same_users=body.config_form_values.share_userbase,
+        trust_each_other=body.config_form_values.trust_each_other,
         custom_rpc_url=body.rpc_url if body.custom_rpc_url else None,
         incoming_oauth=body.incoming_oauth,
         outgoing_oauth=body.outgoing_oauth,
