@@ -245,7 +245,11 @@ ERRORS: tuple[Advice, ...] = (
         Category.CONFIG_ERROR,
         "Remote has moved",
         "The remote answers the link's RPC URL with a redirect: the application moved to another address.",
-        (_RELOCATE + " The suggested URL is in the details.", _DOCTOR),
+        (
+            _RELOCATE + " The suggested URL is in the details.",
+            "`applinks link check-moved` lists every link whose remote moved.",
+            _DOCTOR,
+        ),
         extension=True,
     ),
     Advice(
@@ -313,7 +317,8 @@ ERRORS: tuple[Advice, ...] = (
         "(both levels are in `localAuthentication` and `remoteAuthentication`).",
         (
             "Make both sides equal: set the same level (OAuth, or OAuth with impersonation) on each end with "
-            "`PUT /rest/applinks/3.0/status/{id}/oauth` (or the link's edit page) on both instances.",
+            "`applinks link edit LINK_ID --incoming oauth --outgoing oauth` or "
+            "`PUT /rest/applinks/3.0/status/{id}/oauth` on both instances.",
             "OAuth with impersonation only when both instances share one user base.",
         ),
     ),
@@ -325,9 +330,8 @@ ERRORS: tuple[Advice, ...] = (
         "This instance has no outgoing OAuth configured for the link, so it can only make anonymous calls "
         "and cannot verify the link with a signed request.",
         (
-            "Enable outgoing OAuth for the link (`PUT /rest/applinks/2.0/applicationlink/{id}/authentication/"
-            "provider`, or `PUT /rest/applinks/3.0/status/{id}/oauth`), and the matching incoming level on the "
-            "remote.",
+            "Enable outgoing OAuth for the link (`applinks link edit LINK_ID --outgoing oauth`, or `PUT "
+            "/rest/applinks/3.0/status/{id}/oauth`), and the matching incoming level on the remote.",
         ),
     ),
     Advice(
@@ -349,6 +353,7 @@ ERRORS: tuple[Advice, ...] = (
         "One side uses 3-legged OAuth without 2-legged OAuth, a deprecated level this status check cannot verify.",
         (
             "Switch both ends to OAuth (3LO + 2LO) or OAuth with impersonation with "
+            "`applinks link edit LINK_ID --incoming oauth --outgoing oauth` or "
             "`PUT /rest/applinks/3.0/status/{id}/oauth`.",
         ),
     ),
@@ -358,8 +363,8 @@ ERRORS: tuple[Advice, ...] = (
         "Legacy authentication in use",
         "The link authenticates with Trusted Applications or Basic only; both are legacy.",
         (
-            "Migrate it to OAuth: `POST /rest/applinks/3.0/migration/{id}` (Trusted Applications become OAuth "
-            "with impersonation, Basic becomes OAuth).",
+            "Migrate it to OAuth: `applinks legacy migrate LINK_ID` or `POST /rest/applinks/3.0/migration/{id}` "
+            "(Trusted Applications become OAuth with impersonation, Basic becomes OAuth).",
         ),
     ),
     Advice(
@@ -367,7 +372,10 @@ ERRORS: tuple[Advice, ...] = (
         Category.DEPRECATED,
         "Legacy authentication left over",
         "OAuth is configured, but Trusted Applications or Basic is still configured next to it.",
-        ("Remove the legacy configuration: `POST /rest/applinks/3.0/migration/{id}` removes it on both ends.",),
+        (
+            "Remove the legacy configuration: `applinks legacy migrate LINK_ID` (or `POST "
+            "/rest/applinks/3.0/migration/{id}`) removes it on both ends.",
+        ),
     ),
     Advice(
         "MANUAL_LEGACY_UPDATE",
@@ -421,8 +429,8 @@ ERRORS: tuple[Advice, ...] = (
         "Authentication disabled",
         "OAuth is disabled in both directions on both ends: only anonymous calls are possible.",
         (
-            "Enable OAuth on both ends with `PUT /rest/applinks/3.0/status/{id}/oauth` if authenticated calls are "
-            "needed.",
+            "If authenticated calls are needed, enable OAuth on both ends: `applinks link edit LINK_ID --incoming "
+            "oauth --outgoing oauth` (or `PUT /rest/applinks/3.0/status/{id}/oauth`) on each instance.",
         ),
     ),
     Advice(
