@@ -76,17 +76,20 @@ def serve(
         base_url = default_base_url(host, port)
     settings = make_settings(base_url=base_url, name=name, application_type=app_type)
     sock = listen(host, port)
-    with cli_errors():
-        app = build_app(settings)
-    console.print(f"applinks {settings.name!r} at {settings.base_url} (data in {settings.data_dir})", highlight=False)
-    config = uvicorn.Config(app, log_level=log_level.value, proxy_headers=False, lifespan="on")
-    server = _Server(config, settings.base_url)
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, _stop_quietly)
+    previous = {sig: signal.signal(sig, _stop_quietly) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
+        with cli_errors():
+            app = build_app(settings)
+        console.print(
+            f"applinks {settings.name!r} at {settings.base_url} (data in {settings.data_dir})", highlight=False
+        )
+        config = uvicorn.Config(app, log_level=log_level.value, proxy_headers=False, lifespan="on")
+        server = _Server(config, settings.base_url)
         server.run(sockets=[sock])
     finally:
         sock.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     if not server.started:
         fail("the server did not start (see the log above)")
     typer.echo("stopped")
