@@ -108,8 +108,11 @@ def test_relocate_onto_the_url_of_another_link_is_a_conflict(
 def test_relocate_needs_an_administrator_and_an_existing_link(tracker: LiveInstance, wiki: LiveInstance) -> None:
     wiki.add_user("bob", "bob-pw")
     link_to(wiki, tracker.url)
-    with wiki.client(auth=("bob", "bob-pw")) as bob, wiki.client() as admin:
+    with wiki.client(auth=("bob", "bob-pw")) as bob, wiki.client() as admin, wiki.client(auth=None) as anonymous:
         assert bob.post(f"{RELOCATE}/{tracker.application_id}", params={"newUrl": tracker.url}).status_code == 403
+        assert bob.get(f"{RELOCATE}/{tracker.application_id}").status_code == 403
+        assert bob.post(f"{RELOCATE}/{tracker.application_id}/check").status_code == 403
+        assert anonymous.get(f"{RELOCATE}/{tracker.application_id}").status_code == 401
         assert admin.post(f"{RELOCATE}/no-such-link", params={"newUrl": tracker.url}).status_code == 404
 
 

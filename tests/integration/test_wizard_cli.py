@@ -117,3 +117,9 @@ def test_entities_and_entity_links(tracker: LiveInstance, wiki: LiveInstance) ->
     assert [(e["key"], e["isPrimary"]) for e in found] == [("BUG", True)]
     cli(wiki, "entity-link", "delete", "refapp.charlie", "DOCS", tracker.application_id, "refapp.charlie", "BUG")
     assert json.loads(cli(wiki, "entity-link", "list", "refapp.charlie", "DOCS", "--json").stdout) == []
+
+
+def test_remote_text_is_printed_literally(wiki: LiveInstance) -> None:
+    url = closed_port_url()
+    created = cli(wiki, "link", "create", url, "--yes", "--name", "[bold red]not markup[/]")
+    assert "[bold red]not markup[/]" in created.stdout

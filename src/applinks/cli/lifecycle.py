@@ -186,13 +186,15 @@ def _print_result(result: CreateLinkResult, as_json: bool) -> None:
         return
     link = result.link
     kind = "two-way" if result.two_way else "generic" if result.generic else "one-way"
-    console.print(f"created a {kind} link to {link.name!r} ({link.rpc_url}), ID {link.id}", highlight=False)
+    console.print(
+        f"created a {kind} link to {link.name!r} ({link.rpc_url}), ID {link.id}", highlight=False, markup=False
+    )
     if result.two_way:
-        console.print(f"  here: {_side_text(result.local)}", highlight=False)
+        console.print(f"  here: {_side_text(result.local)}", highlight=False, markup=False)
         if result.remote is not None:
-            console.print(f"  remote ({result.remote.url}): {_side_text(result.remote)}", highlight=False)
+            console.print(f"  remote ({result.remote.url}): {_side_text(result.remote)}", highlight=False, markup=False)
     for warning in result.warnings:
-        console.print(f"  note: {warning}", highlight=False)
+        console.print(f"  note: {warning}", highlight=False, markup=False)
 
 
 # -- link relocate / check-moved / edit / delete --both-ends ------------------------------------------------
@@ -212,12 +214,14 @@ def relocate(
     with open_instance() as instance, cli_errors():
         result = lifecycle_of(instance).relocate(link_id, new_url, actor=CLI_ACTOR, nowarning=force, force=force)
         link = result.link
-        console.print(f"{link.name!r} now at {link.rpc_url} (display URL {link.display_url})", highlight=False)
+        console.print(
+            f"{link.name!r} now at {link.rpc_url} (display URL {link.display_url})", highlight=False, markup=False
+        )
         for warning in result.warnings:
             if warning != "not checked":
-                console.print(f"  note: {warning}", highlight=False)
+                console.print(f"  note: {warning}", highlight=False, markup=False)
         if not result.probed:
-            console.print("  note: nothing answered at the new URL; it was not checked", highlight=False)
+            console.print("  note: nothing answered at the new URL; it was not checked", highlight=False, markup=False)
 
 
 def check_moved(
@@ -274,7 +278,7 @@ def delete_link(link_id: str, *, both_ends: bool, as_user: str | None, yes: bool
             if not _confirm("Delete the local end anyway?", yes):
                 fail("nothing was deleted")
             result = service.delete(link_id, actor=CLI_ACTOR, both_ends=True, caller=caller, local_if_remote_fails=True)
-        console.print(result.message, highlight=False)
+        console.print(result.message, highlight=False, markup=False)
 
 
 # -- entity links ---------------------------------------------------------------------------------------
@@ -324,7 +328,7 @@ def entity_add(
         )
         state = "linked" if created else "updated the link of"
         primary = " (primary)" if link.is_primary else ""
-        console.print(f"{state} {local_type} {local_key} to {type_id} {key}{primary}", highlight=False)
+        console.print(f"{state} {local_type} {local_key} to {type_id} {key}{primary}", highlight=False, markup=False)
 
 
 @entity_app.command("delete")
@@ -344,7 +348,9 @@ def entity_delete(
         entity_links_of(instance).delete(
             user, local_type, local_key, EntityRef(link_id, type_id, key), reciprocate=reciprocate
         )
-        console.print(f"deleted the link from {local_type} {local_key} to {type_id} {key}", highlight=False)
+        console.print(
+            f"deleted the link from {local_type} {local_key} to {type_id} {key}", highlight=False, markup=False
+        )
 
 
 @entity_app.command("make-primary")
@@ -355,7 +361,9 @@ def entity_primary(
     with open_instance() as instance, cli_errors():
         _attach_refapp(instance)
         entity_links_of(instance).make_primary(CLI_ACTOR, local_type, local_key, EntityRef(link_id, type_id, key))
-        console.print(f"{type_id} {key} is now the primary link of {local_type} {local_key}", highlight=False)
+        console.print(
+            f"{type_id} {key} is now the primary link of {local_type} {local_key}", highlight=False, markup=False
+        )
 
 
 @entities_app.command("add")
@@ -368,7 +376,7 @@ def entities_add(
         _attach_refapp(instance)
         directory = instance.extensions["entities"]
         entity = directory.add(key, name)
-        console.print(f"added {directory.entity_type} {entity.key} ({entity.name})", highlight=False)
+        console.print(f"added {directory.entity_type} {entity.key} ({entity.name})", highlight=False, markup=False)
 
 
 @entities_app.command("list")
