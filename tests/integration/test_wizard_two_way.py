@@ -8,7 +8,7 @@ from applinks.domain.links import Link
 from applinks.errors import RemoteUnreachable
 from applinks.services.wizard import wizard_of
 from tests.integration.lifecycle_fakes import served_again
-from tests.support import LiveInstance
+from tests.support import InstanceFactory, LiveInstance
 
 FORM = "/rest/applinks/1.0/applicationlinkForm"
 LINKS = "/rest/applinks/2.0/applicationlink"
@@ -221,3 +221,16 @@ def test_impersonation_needs_a_remote_system_administrator(tracker: LiveInstance
     # What could be configured here was, and says so.
     assert result["local"]["outgoing"] == IMPERSONATION
     assert [link["id"] for link in links_of(tracker)] == [wiki.application_id]
+
+
+def test_two_way_from_an_application_of_a_type_the_remote_does_not_know(
+    wiki: LiveInstance, make_instance: InstanceFactory
+) -> None:
+    bugs = make_instance(name="Bugs", app_type="bugtracker")
+    with bugs.client() as client:
+        created = client.post(FORM + "/createAppLink", json=two_way(wiki.url))
+    assert created.status_code == 201, created.text
+    assert created.json()["authenticationConfigured"] is True, created.json()
+    assert [(link["id"], link["typeId"]) for link in links_of(bugs)] == [(wiki.application_id, "refapp")]
+    # Wiki does not know "bugtracker": its link back is to a generic application, made all the same.
+    assert [(link["id"], link["typeId"]) for link in links_of(wiki)] == [(bugs.application_id, "generic")]

@@ -11,6 +11,7 @@ from urllib.parse import urljoin, urlsplit
 from applinks.discovery.manifest import fetch_manifest
 from applinks.domain.links import Link
 from applinks.domain.manifest import Manifest
+from applinks.domain.types import BUILTIN_TYPES
 from applinks.errors import (
     AddressRefused,
     AppLinksError,
@@ -378,15 +379,17 @@ class WizardService:
     def _put_reciprocal(self, url: str, own_rpc: str, username: str, password: str) -> str:
         """The remote's link to us, made first: ``created`` or ``updated`` (when the remote already had one)."""
         settings = self.instance.settings
-        body = {
+        body: dict[str, Any] = {
             "id": self.instance.application_id,
-            "typeId": settings.application_type,
             "name": settings.name,
             "displayUrl": self.instance.base_url,
             "rpcUrl": own_rpc,
             "isPrimary": False,
             "isSystem": False,
         }
+        # A type the remote may not know is left out: it reads our type from our manifest instead.
+        if any(t.type_id == settings.application_type for t in BUILTIN_TYPES):
+            body["typeId"] = settings.application_type
         response = self.instance.outbound.request(
             "PUT",
             f"{url}/rest/applinks/2.0/applicationlink/{self.instance.application_id}",
