@@ -64,10 +64,13 @@ def test_credentials_required_deletes_nothing_until_the_user_authorises(
         assert dance(browser, wiki, tracker, tracker.application_id).status_code == 303
     finally:
         browser.close()
+    assert wiki.instance.outgoing.tokens.has(tracker.application_id, "admin")
     with wiki.client() as client:
         deleted = client.delete(f"{LINKS}/{tracker.application_id}", params={"reciprocate": "true"})
     assert deleted.status_code == 200, deleted.text
     assert link_ids(wiki) == [] and link_ids(tracker) == []
+    # The access token held for the deleted link went with it.
+    assert not wiki.instance.outgoing.tokens.has(tracker.application_id, "admin")
 
 
 def test_remote_down_keeps_the_local_end_until_asked(tracker: LiveInstance, wiki: LiveInstance) -> None:
