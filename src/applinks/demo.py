@@ -191,6 +191,14 @@ def verify(demo: Demo) -> None:
         raise DemoError("the demo instances share an application ID; delete the demo data directory")
 
 
+def link_two_way(demo: Demo) -> None:
+    """Wiki links to Tracker two-way through the wizard ("same set of users": OAuth with impersonation) and
+    calls Tracker's whoami as the demo user ``alice``; the lifecycle area owns the step."""
+    from applinks.services.wizard import demo_link
+
+    demo_link(demo)
+
+
 def report(demo: Demo) -> None:
     demo.out("")
     demo.out("applinks demo: two reference applications on this machine")
@@ -203,7 +211,7 @@ def report(demo: Demo) -> None:
     demo.out("")
 
 
-STEPS: list[Step] = [prepare, start, wait_until_ready, verify, report]
+STEPS: list[Step] = [prepare, start, wait_until_ready, verify, link_two_way, report]
 
 
 # -- running -------------------------------------------------------------------------------------------------
@@ -287,7 +295,7 @@ def run(root: Path, *, check: bool = False, out: Callable[[str], None] = print) 
             for step in STEPS:
                 step(demo)
             if check:
-                demo.out("check passed: both instances answered; stopping them")
+                demo.out("check passed: every step ran; stopping both instances")
                 return 0
             demo.out("Press Ctrl-C to stop both.")
             watch(demo)
