@@ -136,6 +136,18 @@ def test_out_of_band_verifier_and_the_access_tokens_page(make_instance: Instance
         assert verifier is not None
         session._client.client.verifier = verifier.group(1)
         session.fetch_access_token(live.url + "/plugins/servlet/oauth/access-token")
+        # The request token was single use: exchanging it again is refused.
+        replay = OAuth1(
+            consumer.key,
+            signature_method=SIGNATURE_RSA,
+            rsa_key=keys.private_pem,
+            resource_owner_key=token,
+            verifier=verifier.group(1),
+        )
+        with requests.Session() as http:
+            http.trust_env = False
+            again = http.post(live.url + "/plugins/servlet/oauth/access-token", auth=replay)
+        assert (again.status_code, form(again.text)["oauth_problem"]) == (401, "token_used")
         listed = client.get(TOKENS_PAGE)
         assert listed.status_code == 200 and "Desktop tool" in listed.text
         token_id = re.search(r'name="token_id" value="(\d+)"', listed.text)
