@@ -311,6 +311,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=Path("demo-data"), help="where both instances keep data")
     parser.add_argument("--check", action="store_true", help="start both, verify their manifests, stop, exit 0")
     args = parser.parse_args(argv)
+    # The demo is self-contained: the operator's APPLINKS_* settings (a database URL, a key file) must not
+    # send its instances, or the steps that open them in this process, anywhere else.
+    for name in [name for name in os.environ if name.startswith("APPLINKS_")]:
+        del os.environ[name]
     return run(args.data_dir, check=args.check, out=lambda line: print(line, flush=True))
 
 

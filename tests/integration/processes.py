@@ -26,9 +26,15 @@ class Child:
     seen: list[str] = field(default_factory=list)
 
     @classmethod
-    def start(cls, argv: list[str]) -> Child:
+    def start(cls, argv: list[str], env: dict[str, str] | None = None) -> Child:
+        """Start ``argv`` with the clean environment plus ``env``."""
         process = subprocess.Popen(
-            argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=clean_env(), start_new_session=True
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**clean_env(), **(env or {})},
+            start_new_session=True,
         )
         return cls(process)
 

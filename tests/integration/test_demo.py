@@ -41,15 +41,17 @@ def children() -> Iterator[list[Child]]:
         child.kill()
 
 
-def _start(children: list[Child], *args: str) -> Child:
-    child = Child.start([sys.executable, "-m", "applinks.demo", *args])
+def _start(children: list[Child], *args: str, env: dict[str, str] | None = None) -> Child:
+    child = Child.start([sys.executable, "-m", "applinks.demo", *args], env)
     children.append(child)
     return child
 
 
 def test_check_starts_both_verifies_prints_logins_and_stops(tmp_path: Path, children: list[Child]) -> None:
     root = tmp_path / "demo-data"
-    child = _start(children, "--check", "--data-dir", str(root))
+    # The operator's own settings do not leak into the demo's self-contained instances.
+    elsewhere = {"APPLINKS_DATABASE_URL": "postgresql://root@127.0.0.1:1/nowhere", "APPLINKS_NAME": "Elsewhere"}
+    child = _start(children, "--check", "--data-dir", str(root), env=elsewhere)
     assert child.process.wait(timeout=120) == 0, child.rest()
     output = child.rest()
     logins = _logins(output)
