@@ -67,6 +67,7 @@ def test_oauth_levels_are_anonymous_and_reveal_only_the_flags(tracker: LiveInsta
 def test_the_last_status_is_stored_and_goes_with_the_link(tracker: LiveInstance, wiki: LiveInstance) -> None:
     link_id = link(wiki, tracker)
     with wiki.client() as client:
+        assert client.get(f"{STATUS}/no-such-link").status_code == 404
         unchecked = client.get(f"{STATUS}/{link_id}", params={"cached": "true"})
         assert unchecked.status_code == 404
         assert unchecked.json()["error"] == "applinks.status.unchecked"
