@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from applinks import CredentialsRequired, HostUser, ImpersonationNotAllowed
+from applinks.outbound.calls import SignedCalls
 from applinks.storage.outbound_tables import outbound_tokens
 from tests.integration.outbound_support import Browser, dance, oauth_pair
 from tests.support import InstanceFactory, LiveInstance
@@ -123,6 +124,11 @@ def test_two_legged_runs_as_the_executing_user(pair: tuple[LiveInstance, LiveIns
     # Without a user, the choice is anonymous (protocol.md §5.4) unless authentication is required.
     assert jira.request_factory(None).get(WHOAMI).text == ""
     assert jira.request_factory(None, allow_anonymous=False).get(WHOAMI).text == "bob"
+    # The ports other areas use: diagnostics' 2LO probe and user GET, the lifecycle's request as a user.
+    calls = SignedCalls(wiki.instance.outgoing)
+    assert calls.two_legged_get(jira.link, tracker.url + WHOAMI).text == "bob"
+    assert calls.user_get(jira.link, HostUser("alice"), WHOAMI).text == "bob"
+    assert calls.request_as(jira.link, HostUser("alice"), "GET", WHOAMI).status_code == 200
 
 
 def test_two_legged_with_impersonation_runs_as_the_current_user_and_is_audited(
