@@ -128,7 +128,7 @@ class TokenService:
     def issue_request_token(self, consumer: Consumer, callback: str) -> IssuedToken:
         assert consumer.id is not None
         self._maybe_purge()
-        issued = self._new(consumer)
+        issued = self._new()
         now = self.now()
         with self.engine.begin() as conn:
             repo.insert(
@@ -194,7 +194,7 @@ class TokenService:
             raise OAuthProblem("token_used", "this request token has already been exchanged")
         if record.verifier_hash is None or not secrets_equal(token_hash(verifier), record.verifier_hash):
             raise OAuthProblem("token_rejected", "the oauth_verifier does not match this request token")
-        issued = self._new(consumer)
+        issued = self._new()
         now = self.now()
         ttl = self.settings.access_token_ttl
         with self.engine.begin() as conn:
@@ -235,7 +235,8 @@ class TokenService:
             return repo.delete_access_token_of(conn, token_id, user_name)
 
     # -- helpers ---------------------------------------------------------------------------------------
-    def _new(self, consumer: Consumer) -> IssuedToken:
+    @staticmethod
+    def _new() -> IssuedToken:
         return IssuedToken(secrets.token_urlsafe(24), secrets.token_urlsafe(24), 0)
 
     def _columns(self, issued: IssuedToken, consumer: Consumer) -> dict[str, Any]:
