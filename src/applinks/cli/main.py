@@ -12,6 +12,7 @@ from applinks.cli import outbound as outbound_cli
 from applinks.cli.common import state
 from applinks.cli.db import app as db_app
 from applinks.cli.doctor import doctor as doctor_command
+from applinks.cli.oauth import app as oauth_app
 
 app = typer.Typer(help="Application Links for Python.", no_args_is_help=True, pretty_exceptions_enable=False)
 
@@ -37,6 +38,7 @@ app.add_typer(links.app, name="link", help="Application links.")
 links.app.add_typer(outbound_cli.app, name="auth", help="Outgoing authentication of a link: LINK show|set|level|audit.")
 app.add_typer(db_app, name="db", help="The database.")
 app.add_typer(legacy.app, name="legacy", help="Legacy authentication: Trusted Applications, Basic, migration to OAuth.")
+app.add_typer(oauth_app, name="oauth", help="OAuth 1.0a: this instance as a consumer, incoming consumers of links.")
 lifecycle.register(app)
 
 
