@@ -94,6 +94,19 @@ def test_metrics_show_the_checked_links(tracker: LiveInstance, wiki: LiveInstanc
     assert f'applinks_link_checks_total{{result="{error_type}"}} 1.0' in text
 
 
+def test_metrics_count_outgoing_requests_by_link_and_provider(tracker: LiveInstance, wiki: LiveInstance) -> None:
+    link_id = link(wiki, tracker)
+    factory = wiki.instance.application_links.get(link_id).request_factory()
+    assert factory.get("/rest/applinks/1.0/manifest").status_code == 200
+    assert factory.get("/rest/applinks/2.0/applicationlink").status_code == 401
+    with wiki.client() as client:
+        text = client.get("/metrics").text
+    for outcome in ("200", "401"):
+        sample = f'applinks_outgoing_requests_total{{link_id="{link_id}",outcome="{outcome}",provider="anonymous"}} 1.0'
+        assert sample in text
+    assert f'applinks_outgoing_request_duration_seconds_count{{link_id="{link_id}",provider="anonymous"}} 2.0' in text
+
+
 def test_monitor_checks_links_in_the_background(make_instance: InstanceFactory) -> None:
     tracker = make_instance(name="Tracker")
     wiki = make_instance(name="Wiki", monitor_interval=0.2)

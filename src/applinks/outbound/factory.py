@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json as jsonlib
 import re
+import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit
@@ -166,6 +167,11 @@ class _Factory:
         if not isinstance(exc, CredentialsRequired):
             self._audit(method, url, None, exc.key)
 
+    def _observe(self, outcome: int | str, started: float) -> None:
+        elapsed = time.monotonic() - started
+        for observer in self.service.observers:
+            observer(self.link, self.provider.short, outcome, elapsed)
+
     @staticmethod
     def _json_of(url: str, response: OutboundResponse) -> Any:
         if not response.is_success:
@@ -202,13 +208,16 @@ class RequestFactory(_Factory):
         ``CredentialsRequired`` (after forgetting the token)."""
         full, sent, body = self._prepare(url, params, headers, content, json, data)
         auth, token = self._auth()
+        started = time.monotonic()
         try:
             response = self.service.client.request(
                 method.upper(), full, headers=sent, content=body, timeout=timeout, auth=auth
             )
         except AppLinksError as exc:
+            self._observe(exc.key, started)
             self._failed(method, full, exc)
             raise
+        self._observe(response.status_code, started)
         return self._check(method, full, response, token, return_redirects)
 
     def get(self, url: str, **kwargs: Any) -> OutboundResponse:
@@ -257,13 +266,16 @@ class AsyncRequestFactory(_Factory):
     ) -> OutboundResponse:
         full, sent, body = self._prepare(url, params, headers, content, json, data)
         auth, token = self._auth()
+        started = time.monotonic()
         try:
             response = await self.service.async_client().request(
                 method.upper(), full, headers=sent, content=body, timeout=timeout, auth=auth
             )
         except AppLinksError as exc:
+            self._observe(exc.key, started)
             self._failed(method, full, exc)
             raise
+        self._observe(response.status_code, started)
         return self._check(method, full, response, token, return_redirects)
 
     async def get(self, url: str, **kwargs: Any) -> OutboundResponse:

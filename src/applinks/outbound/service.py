@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -57,6 +58,9 @@ class OutgoingAuth:
         self.config = OutgoingConfigStore(instance.engine, instance.box)
         self.tokens = TokenStore(instance.engine, instance.box, instance.settings.request_token_ttl)
         self.audit = AuditLog(instance.engine)
+        # Told of every request made through a link: (link, provider short name, HTTP status or error key,
+        # seconds). Diagnostics' metrics listen here; an observer must not raise.
+        self.observers: list[Callable[[Link, str, int | str, float], None]] = []
         self._async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncOutboundClient] = (
             weakref.WeakKeyDictionary()
         )
