@@ -28,10 +28,10 @@ def receiver_view(request: Request, base_url: str) -> tuple[str, str]:
     raw = request.scope.get("raw_path")
     raw_path = raw.decode("latin-1") if isinstance(raw, bytes) and raw else request.url.path
     path = request.url.path
-    if base_path and not raw_path.startswith(base_path + "/"):
+    if base_path and raw_path != base_path and not raw_path.startswith(base_path + "/"):
         raw_path = base_path + raw_path  # a proxy stripped the base path before forwarding
-    if base_path and path.startswith(base_path + "/"):
-        path = path[len(base_path) :]
+    if base_path and (path == base_path or path.startswith(base_path + "/")):
+        path = path[len(base_path) :] or "/"
     query = request.scope.get("query_string", b"").decode("latin-1")
     url = f"{base.scheme}://{base.netloc}{raw_path}" + (f"?{query}" if query else "")
     return url, path

@@ -50,6 +50,10 @@ def test_base_url_with_a_path(received: str) -> None:
     assert path == "/rest/api"
 
 
+def test_the_base_path_itself() -> None:
+    assert receiver_view(request_for("/jira"), "http://h:1/jira") == ("http://h:1/jira", "/")
+
+
 def test_forwarded_for_entries_from_every_header() -> None:
     request = request_for(
         "/", headers=[(b"x-forwarded-for", b"10.0.0.1, 10.0.0.2"), (b"x-forwarded-for", b"1.2.3.4, ")]
