@@ -109,6 +109,36 @@ def test_a_token_revoked_on_the_remote_asks_for_credentials_again(pair: tuple[Li
     assert _stored_token_rows(wiki) == []
 
 
+def test_revoking_on_the_consumer_side_tells_the_remote(pair: tuple[LiveInstance, LiveInstance]) -> None:
+    wiki, tracker = pair
+    link_id = oauth_pair(wiki, tracker)
+    browser = Browser()
+    try:
+        browser.login(wiki, "alice", "alice-pw")
+        browser.login(tracker, "alice", "alice-pw")
+        assert dance(browser, wiki, tracker, link_id).status_code == 303
+        assert len(tracker.instance.oauth_provider.tokens.access_tokens_of("alice")) == 1
+        revoked = browser.client.delete(
+            f"{wiki.url}/rest/applinks/2.0/authorised-applications/{link_id}",
+            headers={"X-Atlassian-Token": "no-check"},
+        )
+        assert revoked.status_code == 200, revoked.text
+        assert revoked.json() == {"linkId": link_id, "revoked": True, "remoteTold": True}
+    finally:
+        browser.close()
+    assert tracker.instance.oauth_provider.tokens.access_tokens_of("alice") == []
+    assert _stored_token_rows(wiki) == []
+
+
+def test_a_consumer_can_revoke_only_with_an_access_token(pair: tuple[LiveInstance, LiveInstance]) -> None:
+    wiki, tracker = pair
+    link_id = oauth_pair(wiki, tracker, providers=("2lo",), two_lo=True, executing_user="bob")
+    jira = wiki.instance.application_links.get(link_id)
+    refused = jira.request_factory(HostUser("alice"), provider="2lo").post("/plugins/servlet/oauth/revoke", data={})
+    assert refused.status_code == 400
+    assert "oauth_problem=parameter_absent" in refused.text
+
+
 def test_two_legged_runs_as_the_executing_user(pair: tuple[LiveInstance, LiveInstance]) -> None:
     wiki, tracker = pair
     link_id = oauth_pair(wiki, tracker, providers=("2lo",), two_lo=True, executing_user="bob")

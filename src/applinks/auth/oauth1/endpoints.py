@@ -15,8 +15,8 @@ from starlette.templating import Jinja2Templates
 from applinks.auth.oauth1.authenticator import form_params_async, signed_request
 from applinks.auth.oauth1.consumer_info import CONSUMER_INFO_PATH, consumer_info_xml
 from applinks.auth.oauth1.signing import REQUIRED, SignedRequest
-from applinks.auth.oauth1.tokens import IssuedToken, resolve_callback
-from applinks.auth.oauth1.verify import ACCESS_TOKEN, REQUEST_TOKEN
+from applinks.auth.oauth1.tokens import ACCESS, IssuedToken, resolve_callback
+from applinks.auth.oauth1.verify import ACCESS_TOKEN, REQUEST_TOKEN, RESOURCE
 from applinks.errors import AppLinksError, InvalidInput, NotFound, OAuthProblem, PermissionDenied
 from applinks.host import HostUser
 from applinks.instance import Instance
@@ -75,6 +75,25 @@ def _exchange(instance: Instance, signed: SignedRequest) -> IssuedToken:
     verified = instance.oauth_provider.verify(signed, ACCESS_TOKEN)
     assert verified.token is not None
     return instance.oauth_provider.tokens.exchange(verified.token, verified.consumer, verified.params["oauth_verifier"])
+
+
+@router.post(SERVLET + "/revoke", summary="A consumer revokes the access token this request is signed with")
+async def revoke_own_token(request: Request) -> Response:
+    instance = instance_of(request)
+    signed = signed_request(request, instance.base_url, await form_params_async(request))
+    await run_in_threadpool(_revoke_signing_token, instance, signed)
+    return Response(status_code=204)
+
+
+def _revoke_signing_token(instance: Instance, signed: SignedRequest) -> None:
+    """The consumer side's "revoke" (a user withdrew the grant there): only the token that signed the request
+    goes, so a consumer can never revoke anything but its own grant."""
+    signed.require(*REQUIRED, "oauth_token")
+    verified = instance.oauth_provider.verify(signed, RESOURCE)
+    token = verified.token
+    if token is None or token.kind != ACCESS or token.user_name is None:
+        raise OAuthProblem("token_rejected", "only an access token can be revoked")
+    instance.oauth_provider.tokens.revoke(token.id, token.user_name)
 
 
 # -- pages ---------------------------------------------------------------------------------------------
