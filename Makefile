@@ -37,9 +37,11 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/mypy examples benchmarks docs
 
-## pytest: the test suite (PYTEST_ARGS="-k cli -x ..."); exit code 5 (no tests collected) fails too
+## pytest: the test suite on one worker per core (PYTEST_WORKERS=0 runs it in this process;
+## PYTEST_ARGS="-k cli -x ..."); exit code 5 (no tests collected) fails too
+PYTEST_WORKERS ?= auto
 pytest: $(STAMP)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 ## test: lint, then the whole suite
 test: lint pytest

@@ -80,7 +80,8 @@ def open_instance(**overrides: Any) -> Iterator[Instance]:
             instance.close()
 
 
-def _print_table(table: Table) -> None:
+def print_table(table: Table) -> None:
+    """Print a table for people; every command's tables go through here."""
     # In a terminal rich fits the table to the screen (cells fold, nothing is cut); piped, it keeps its
     # natural width so that no value is truncated for whoever reads the output.
     if console.is_terminal:
@@ -99,7 +100,7 @@ def emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], as_json: bool, 
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(*[_cell(row.get(c)) for c in columns])
-    _print_table(table)
+    print_table(table)
 
 
 def emit_one(data: dict[str, Any], as_json: bool) -> None:
@@ -111,7 +112,7 @@ def emit_one(data: dict[str, Any], as_json: bool) -> None:
     table.add_column("value", overflow="fold")
     for key, value in data.items():
         table.add_row(key, _cell(value))
-    _print_table(table)
+    print_table(table)
 
 
 def _cell(value: Any) -> str:
