@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from applinks.cli.common import cli_errors, console, fail, open_instance
+from applinks.cli.common import cli_errors, console, fail, open_instance, print_table
 from applinks.diagnostics.advice import advice_for
 from applinks.diagnostics.selfcheck import check_base_url
 from applinks.diagnostics.status import Finding, LinkStatus
@@ -111,6 +111,6 @@ def doctor(
         elif not statuses:
             console.print("no application links to check")
         else:
-            console.print(_table(statuses, instance_warning))
+            print_table(_table(statuses, instance_warning))
         if not all(status.healthy for status in statuses):
             raise typer.Exit(1)
