@@ -10,7 +10,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from applinks.settings import Settings
 from tests.integration.processes import Child
 from tests.support import bind_loopback
 
@@ -57,25 +56,6 @@ def test_serve_starts_serves_the_manifest_and_stops_cleanly(start_serve: StartSe
     assert not any("Traceback" in line for line in output), output
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"http://127.0.0.1:{port}/rest/applinks/1.0/manifest", trust_env=False)
-
-
-def test_serve_keeps_its_identity_across_restarts(start_serve: StartServe, tmp_path: Path) -> None:
-    ids = []
-    for _ in range(2):
-        port = free_port()
-        served = start_serve("--port", str(port), "--log-level", "warning")
-        served.wait_for("ready: ")
-        ids.append(
-            httpx.get(
-                f"http://127.0.0.1:{port}/rest/applinks/1.0/manifest",
-                headers={"Accept": "application/json"},
-                trust_env=False,
-            ).json()["id"]
-        )
-        served.process.terminate()
-        assert served.process.wait(timeout=30) == 0
-    assert ids[0] == ids[1]
-    assert Settings(data_dir=tmp_path / "data").resolved_key_file.exists()
 
 
 def test_serve_on_a_busy_port_is_one_clear_error(start_serve: StartServe) -> None:
