@@ -72,7 +72,13 @@ class Instance:
     ) -> None:
         self.settings = settings
         self.host = host
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigurationError(
+                f"the data directory {settings.data_dir} cannot be used: {exc.strerror or exc}",
+                key="applinks.datadir.unusable",
+            ) from exc
         self.engine = db.make_engine(settings.resolved_database_url)
         try:
             if migrate:
