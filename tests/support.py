@@ -185,10 +185,11 @@ def bind_loopback(host: str = "127.0.0.1") -> socket.socket:
     return sock
 
 
-def serve_app(app: Any, sock: socket.socket) -> tuple[uvicorn.Server, threading.Thread]:
-    """Serve an ASGI app on a pre-bound socket in a thread; returns once it accepts connections."""
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
-    server = uvicorn.Server(config)
+def serve_app(app: Any, sock: socket.socket, **config: Any) -> tuple[uvicorn.Server, threading.Thread]:
+    """Serve an ASGI app on a pre-bound socket in a thread; returns once it accepts connections. ``config``
+    overrides uvicorn options (e.g. ``lifespan="off"``, TLS files)."""
+    options: dict[str, Any] = {"log_level": "warning", "lifespan": "on", "access_log": False, **config}
+    server = uvicorn.Server(uvicorn.Config(app, **options))
     ready = threading.Event()
     original_startup = server.startup
 

@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from tests.support import bind_loopback
+from tests.support import bind_loopback, serve_app
 
 MANIFEST = "/rest/applinks/1.0/manifest"
 STATUS_OAUTH = "/rest/applinks/3.0/status/"
@@ -129,21 +129,7 @@ def serve(
     """Serve ``app`` on a loopback port (or ``sock``); uvicorn adds no Date header (the app sets its own)."""
     sock = sock or bind_loopback(host)
     port = sock.getsockname()[1]
-    options: dict[str, Any] = {"log_level": "warning", "lifespan": "off", "access_log": False, **config}
-    cfg = uvicorn.Config(app, date_header=False, **options)
-    server = uvicorn.Server(cfg)
-    ready = threading.Event()
-    original = server.startup
-
-    async def startup(sockets: list[socket.socket] | None = None) -> None:
-        await original(sockets=sockets)
-        ready.set()
-
-    server.startup = startup  # type: ignore[method-assign]
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    if not ready.wait(timeout=20):
-        raise RuntimeError("the fake remote did not start")
+    server, thread = serve_app(app, sock, **{"lifespan": "off", "date_header": False, **config})
     scheme = "https" if config.get("ssl_certfile") else "http"
     return f"{scheme}://{host}:{port}", _Served(server, thread)
 

@@ -6,33 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from typer.testing import CliRunner, Result
-
 from applinks.auth.trusted_apps.protocol import Header
-from applinks.cli.main import app
-from applinks.settings import Settings
+from tests.integration.lifecycle_fakes import cli
 from tests.support import LiveInstance
 
-CLEAN_ENV: dict[str, str | None] = {f"APPLINKS_{name.upper()}": None for name in Settings.model_fields}
 WHOAMI = "/plugins/servlet/applinks/whoami"
-
-
-def cli(live: LiveInstance, *args: str, ok: bool = True) -> Result:
-    """``applinks ARGS`` on the live instance's own data directory and database."""
-    settings = live.settings
-    env = {
-        **CLEAN_ENV,
-        "APPLINKS_BASE_URL": settings.base_url,
-        "APPLINKS_NAME": settings.name,
-        "APPLINKS_APPLICATION_TYPE": settings.application_type,
-    }
-    argv = ["--data-dir", str(settings.data_dir), "--database-url", str(settings.database_url), *args]
-    result = CliRunner().invoke(app, argv, env=env)
-    if ok:
-        assert result.exit_code == 0, f"{args}: {result.stderr or result.stdout}"
-    else:
-        assert result.exit_code != 0, f"{args} should have failed: {result.stdout}"
-    return result
 
 
 def link_both_ways(one: LiveInstance, other: LiveInstance) -> None:

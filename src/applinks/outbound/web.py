@@ -24,9 +24,10 @@ from applinks.outbound.service import ACCESS_PATH, AUTHORIZE_PATH
 from applinks.web.body import body_schema, read_model
 from applinks.web.csrf import check_csrf, csrf_token
 from applinks.web.deps import Principal, authenticate, instance_of, require_admin, require_user
+from applinks.web.pages import PAGE_TEMPLATES
 
 router = APIRouter(tags=["outgoing authentication"])
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+TEMPLATES = Jinja2Templates(directory=[Path(__file__).parent / "templates", PAGE_TEMPLATES])
 AUTHORISED_PATH = "/plugins/servlet/applinks/oauth/authorised-applications"
 PROVIDER_PATH = "/rest/applinks/2.0/applicationlink/{link_id}/authentication/provider"
 GRANTS_PATH = "/rest/applinks/2.0/authorised-applications"

@@ -22,12 +22,13 @@ from applinks.host import HostUser
 from applinks.instance import Instance
 from applinks.web.csrf import check_csrf, csrf_token
 from applinks.web.deps import instance_of
+from applinks.web.pages import PAGE_TEMPLATES
 
 router = APIRouter(tags=["oauth"])
 SERVLET = "/plugins/servlet/oauth"
 AUTHORIZE = SERVLET + "/authorize"
 ACCESS_TOKENS_PAGE = SERVLET + "/users/access-tokens"
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+TEMPLATES = Jinja2Templates(directory=[Path(__file__).parent / "templates", PAGE_TEMPLATES])
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 PAGE_CSP = (
     "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'; "
