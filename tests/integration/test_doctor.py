@@ -1,10 +1,11 @@
-"""``applinks doctor``: concurrent checks (one hanging remote costs one timeout, not one each), a table or
-JSON, and an exit code that says whether every link works."""
+"""``applinks doctor``: concurrent checks (every hanging remote is in flight at once, so ten cost one timeout,
+not ten), a table or JSON, and an exit code that says whether every link works. Timings live in benchmarks/."""
 
 from __future__ import annotations
 
 import json
-import time
+import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,60 @@ from applinks.settings import Settings
 from tests.faults.remotes import Peer, ScriptedRemote, closed_port, scripted_remote, silent_socket
 
 TIMEOUT = 2.0
+
+
+class InFlight:
+    """A loopback server that accepts connections and never answers, counting how many are open at once: the
+    number of checks in flight, measured by structure rather than by the wall clock."""
+
+    def __init__(self) -> None:
+        self.sock = silent_socket()
+        self.sock.settimeout(0.2)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.open = 0
+        self.most = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._acceptor = threading.Thread(target=self._accept, daemon=True)
+        self._acceptor.start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            with self._lock:
+                self.open += 1
+                self.most = max(self.most, self.open)
+            thread = threading.Thread(target=self._hold, args=(conn,), daemon=True)
+            self._threads.append(thread)
+            thread.start()
+
+    def _hold(self, conn: socket.socket) -> None:
+        """Keep the connection until the client gives up on it (it reads nothing back, ever)."""
+        conn.settimeout(0.2)
+        with conn:
+            while not self._stop.is_set():
+                try:
+                    if not conn.recv(4096):
+                        break
+                except TimeoutError:
+                    continue
+                except OSError:
+                    break
+        with self._lock:
+            self.open -= 1
+
+    def close(self) -> None:
+        self._stop.set()
+        self._acceptor.join(timeout=5)
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self.sock.close()
 
 
 @pytest.fixture
@@ -53,30 +108,29 @@ def doctor(tmp_path: Path, db_url: str) -> Doctor:
     return Doctor(tmp_path / "data", db_url)
 
 
-def test_forty_links_ten_hanging_take_about_one_timeout(doctor: Doctor, remote: ScriptedRemote) -> None:
-    silent = silent_socket()
-    hanging_base = f"http://127.0.0.1:{silent.getsockname()[1]}"
+def test_forty_links_ten_hanging_are_all_in_flight_at_once(doctor: Doctor, remote: ScriptedRemote) -> None:
+    """Ten hanging remotes cost one timeout only if all ten checks wait at the same time: the hanging server
+    counts its open connections (how long the run takes is a benchmark's business, not a test's)."""
+    hanging = InFlight()
     links = []
     for n in range(30):
         url = remote.add(f"app{n}", Peer(f"answering-{n:02d}", name=f"Answering {n}"))
         links.append(Link(f"answering-{n:02d}", "refapp", f"Answering {n}", url, url))
     for n in range(10):
-        url = f"{hanging_base}/hang{n}"
+        url = f"{hanging.url}/hang{n}"
         links.append(Link(f"hanging-{n:02d}", "refapp", f"Hanging {n}", url, url))
     doctor.add_links(links)
     try:
-        started = time.monotonic()
         result = doctor("--json", "--timeout", str(TIMEOUT))
-        elapsed = time.monotonic() - started
     finally:
-        silent.close()
+        hanging.close()
     assert result.exit_code == 1, result.output
     body = json.loads(result.stdout)
     types = {status["link"]["id"]: status["error"]["type"] for status in body["links"]}
     assert len(types) == 40
     assert {types[f"hanging-{n:02d}"] for n in range(10)} == {"CONNECTION_TIMEOUT"}
     assert {types[f"answering-{n:02d}"] for n in range(30)} == {"NO_REMOTE_APPLINK"}
-    assert elapsed < 3 * TIMEOUT, f"took {elapsed:.2f} s: the checks did not run concurrently"
+    assert hanging.most == 10, f"at most {hanging.most} hanging checks were in flight at once"
 
 
 def test_table_names_type_and_advice_and_fails_on_a_broken_link(doctor: Doctor) -> None:
