@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from applinks.diagnostics.advice import ERRORS, WARNINGS
+from applinks.discovery.manifest import fetch_manifest
 from applinks.domain.links import Link
+from applinks.errors import RemoteUnreachable
 from tests.faults.conftest import DiagnoserFactory
 from tests.faults.remotes import Pki, tls_server
 
@@ -61,11 +64,19 @@ def test_certificate_for_another_host_name(make_diagnoser: DiagnoserFactory, pki
     assert kind == "SSL_HOSTNAME_UNMATCHED", details
 
 
-def test_expired_certificate(make_diagnoser: DiagnoserFactory, pki: Pki, serve_tls: object) -> None:
+def test_expired_certificate_is_ssl_unmatched_on_every_path(
+    make_diagnoser: DiagnoserFactory, pki: Pki, serve_tls: object
+) -> None:
+    """One vocabulary (protocol.md §7): status checks say what the wizard's manifest fetch says."""
     port = serve_tls(*pki.leaf("expired", "remote.test", expired=True))  # type: ignore[operator]
     kind, details = check(make_diagnoser, pki, port, trust_ca=True)
-    assert kind == "SSL_EXPIRED", details
+    assert kind == "SSL_UNMATCHED", details
     assert "expired" in details
+    diagnoser = make_diagnoser(names={"remote.test": "127.0.0.1"}, ca_bundle=str(pki.ca_file))
+    with pytest.raises(RemoteUnreachable) as wizard:
+        fetch_manifest(diagnoser.outbound, f"https://remote.test:{port}")
+    assert wizard.value.kind == kind
+    assert "SSL_EXPIRED" not in {advice.type for advice in ERRORS + WARNINGS}
 
 
 def test_trusted_certificate_gets_past_tls(make_diagnoser: DiagnoserFactory, pki: Pki, serve_tls: object) -> None:

@@ -142,23 +142,15 @@ ERRORS: tuple[Advice, ...] = (
         ),
     ),
     Advice(
-        "SSL_EXPIRED",
-        Category.NETWORK_ERROR,
-        "Certificate expired",
-        "The remote's TLS certificate (or one in its chain) has expired, or this server's clock is far off.",
-        (
-            "Renew the remote's certificate and install it with its chain.",
-            "Check this server's clock (NTP): a wrong date makes valid certificates look expired.",
-        ),
-        extension=True,
-    ),
-    Advice(
         "SSL_UNMATCHED",
         Category.NETWORK_ERROR,
         "TLS problem",
-        "The TLS connection to the remote failed for another certificate or protocol reason.",
+        "The TLS connection to the remote failed for another certificate or protocol reason: an expired "
+        "certificate (the details say so), or this server's clock far off, or a protocol mismatch.",
         (
             "Read the details: they carry the TLS library's reason.",
+            "An expired certificate: renew the remote's certificate and install it with its chain; check this "
+            "server's clock (NTP), since a wrong date makes valid certificates look expired.",
             "Check that the RPC URL's scheme and port match what the remote serves (https on an http port "
             "fails this way).",
             "Fix the remote's certificate, or trust its CA with `APPLINKS_CA_BUNDLE`.",

@@ -27,7 +27,6 @@ _KINDS = {
     "SSL_UNTRUSTED": "SSL_UNTRUSTED",
     "SSL_HOSTNAME_UNMATCHED": "SSL_HOSTNAME_UNMATCHED",
     "SSL_UNMATCHED": "SSL_UNMATCHED",
-    "SSL_EXPIRED": "SSL_EXPIRED",
 }
 _OAUTH_TYPES = {"timestamp_refused": "OAUTH_TIMESTAMP_REFUSED", "signature_invalid": "OAUTH_SIGNATURE_INVALID"}
 _PROBLEM_IN_HEADER = re.compile(r'oauth_problem="?([a-z_]+)"?')
@@ -40,10 +39,9 @@ def oauth_type(problem: str) -> str:
 def from_exception(exc: AppLinksError) -> Finding:
     """The finding for an error raised by a round trip (network, TLS, policy, parsing, OAuth, credentials)."""
     if isinstance(exc, RemoteUnreachable):
+        # One vocabulary (protocol.md §7) on every path: the transport's kind, as the wizard reports it too;
+        # an expired certificate is SSL_UNMATCHED with "expired" in the details.
         kind = _KINDS.get(exc.kind, "CONNECTION_REFUSED")
-        # The transport reports expiry as a generic certificate problem; expiry has its own advice.
-        if kind == "SSL_UNMATCHED" and "expired" in exc.message.lower():
-            kind = "SSL_EXPIRED"
         return Finding(kind, exc.message)
     if isinstance(exc, AddressRefused):
         return Finding("ADDRESS_REFUSED", exc.message)

@@ -27,7 +27,7 @@ from applinks.outbound.transport import OutboundResponse
         (RemoteUnreachable("x", kind="TIMEOUT"), "CONNECTION_TIMEOUT"),
         (RemoteUnreachable("x", kind="SSL_UNTRUSTED"), "SSL_UNTRUSTED"),
         (RemoteUnreachable("x", kind="SSL_HOSTNAME_UNMATCHED"), "SSL_HOSTNAME_UNMATCHED"),
-        (RemoteUnreachable("the certificate has expired", kind="SSL_UNMATCHED"), "SSL_EXPIRED"),
+        (RemoteUnreachable("the certificate has expired", kind="SSL_UNMATCHED"), "SSL_UNMATCHED"),
         (RemoteUnreachable("handshake failure", kind="SSL_UNMATCHED"), "SSL_UNMATCHED"),
         (AddressRefused("x"), "ADDRESS_REFUSED"),
         (RemoteMoved("x", location="http://new"), "REMOTE_MOVED"),
