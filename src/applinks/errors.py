@@ -260,9 +260,12 @@ class OAuthProblem(AppLinksError):
 
     default_key = "applinks.oauth"
 
-    def __init__(self, problem: str, message: str | None = None, **details: Any) -> None:
+    def __init__(self, problem: str, message: str | None = None, *, cause: str | None = None, **details: Any) -> None:
         super().__init__(message or problem.replace("_", " "), key=f"oauth.{problem}", **details)
         self.problem = problem
+        # The precise problem when the wire answer is deliberately vaguer (an unknown consumer is answered as
+        # a bad signature): for the server log and diagnostics only, never sent to the client.
+        self.cause = cause or problem
 
     @property
     def http_status(self) -> int:

@@ -180,7 +180,7 @@ def test_hmac_third_party_consumer_works_and_the_same_request_to_an_rsa_consumer
         rsa, _ = rsa_consumer(live, two_lo_allowed=True)
         for guess in (secret, ""):
             switched = http.get(live.url + WHOAMI, auth=OAuth1(rsa.key, client_secret=guess))
-            assert (switched.status_code, _problem(switched)) == (400, "signature_method_rejected")
+            assert (switched.status_code, _problem(switched)) == (401, "signature_invalid")
 
 
 def _signed(live: LiveInstance, auth: OAuth1, url: str = WHOAMI) -> requests.PreparedRequest:
@@ -212,7 +212,7 @@ def test_refusals_seen_by_an_outside_client(make_instance: InstanceFactory) -> N
         unknown = http.send(
             _signed(live, OAuth1("who-is-this", signature_method=SIGNATURE_RSA, rsa_key=keys.private_pem))
         )
-        assert (unknown.status_code, _problem(unknown)) == (401, "consumer_key_unknown")
+        assert (unknown.status_code, _problem(unknown)) == (401, "signature_invalid")
         plaintext = http.send(
             _signed(live, OAuth1(consumer.key, client_secret="x", signature_method=SIGNATURE_PLAINTEXT))
         )

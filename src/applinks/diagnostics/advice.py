@@ -179,6 +179,9 @@ ERRORS: tuple[Advice, ...] = (
             _PROXY,
             "If the keys were regenerated on one side, reset OAuth on both ends (`PUT "
             "/rest/applinks-oauth/1.0/applicationlink/{id}/authentication/consumer?autoConfigure=true` on each).",
+            "A remote running applinks answers an unknown consumer key this way too (no key enumeration): if the "
+            "remote has no consumer for this instance, its server log says `consumer_key_unknown`; create the "
+            "missing remote end.",
         ),
     ),
     Advice(
@@ -294,7 +297,8 @@ ERRORS: tuple[Advice, ...] = (
         Category.CONFIG_ERROR,
         "The remote has no link back",
         "The remote application has no link to this instance (it was deleted there, or the link was created "
-        "one-way). Calls signed by this instance will fail with `consumer_key_unknown`.",
+        "one-way). Calls signed by this instance will fail with `consumer_key_unknown` (an applinks remote "
+        "answers `signature_invalid`: no key enumeration).",
         (
             "Create the missing remote end: `applinks link create OUR_BASE_URL` on the remote, or recreate the link "
             "two-way from here (`applinks link delete LINK_ID` then `applinks link create RPC_URL --two-way`).",

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from urllib.parse import quote, urlencode
+import re
+from urllib.parse import quote, unquote, urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -13,6 +14,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from applinks.errors import AppLinksError, CredentialsRequired, NotAuthenticated, OAuthProblem
 
 log = logging.getLogger("applinks.web")
+_CONSUMER_KEY = re.compile(r'oauth_consumer_key="([^"]*)"')
 
 
 def oauth_problem_response(request: Request, exc: OAuthProblem) -> Response:
@@ -20,7 +22,16 @@ def oauth_problem_response(request: Request, exc: OAuthProblem) -> Response:
     realm = quote(request.app.state.instance.base_url, safe="")
     metrics = request.app.state.instance.extensions.get("metrics")  # diagnostics counts refusals by problem
     if metrics is not None:
-        metrics.record_incoming_oauth_failure(exc.problem)
+        metrics.record_incoming_oauth_failure(exc.cause)  # the precise problem, even when the answer is vaguer
+    if exc.cause != exc.problem:
+        log.warning(
+            "OAuth request refused: %s (answered %s) for consumer key %r on %s %s",
+            exc.cause,
+            exc.problem,
+            _consumer_key(request),
+            request.method,
+            request.url.path,
+        )
     body = {"oauth_problem": exc.problem}
     advice = exc.details.get("advice") or (exc.message if exc.message != exc.problem.replace("_", " ") else "")
     if advice:
@@ -38,6 +49,15 @@ def oauth_problem_response(request: Request, exc: OAuthProblem) -> Response:
         media_type="application/x-www-form-urlencoded",
         headers={"WWW-Authenticate": f'OAuth realm="{realm}", oauth_problem="{exc.problem}"'},
     )
+
+
+def _consumer_key(request: Request) -> str:
+    """The consumer key a refused request named (not a secret), for the log line."""
+    header = request.headers.get("authorization", "")
+    found = _CONSUMER_KEY.search(header) if header[:5].lower() == "oauth" else None
+    if found is not None:
+        return unquote(found.group(1))
+    return request.query_params.get("oauth_consumer_key", "")
 
 
 async def _applinks_error(request: Request, exc: Exception) -> Response:

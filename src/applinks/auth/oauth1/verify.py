@@ -1,7 +1,11 @@
 """``OAuthProvider``: verifies incoming OAuth 1.0a requests and decides who they run as (protocol.md §5.3).
 
 Checks run cheapest first and the nonce is recorded only after the signature verified, so nobody can burn
-another client's nonces with unsigned requests. ``clock`` is injectable (tests skew it)."""
+another client's nonces with unsigned requests. ``clock`` is injectable (tests skew it).
+
+No consumer-key enumeration (security.md): until a request's signature verifies, an unknown consumer key, a
+signature method other than the consumer's and an unknown token are all answered ``signature_invalid``,
+exactly as a bad signature is; the precise problem travels in ``OAuthProblem.cause`` to the log and metrics."""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from applinks.auth.oauth1.model import (
     METHOD_2LO,
     METHOD_2LOI,
     METHOD_3LO,
+    RSA_METHODS,
     SIGNATURE_METHODS,
     Consumer,
 )
@@ -85,17 +90,29 @@ class OAuthProvider:
         nonce = params["oauth_nonce"]
         if len(nonce) > MAX_NONCE:
             raise OAuthProblem("parameter_rejected", "oauth_nonce is too long", parameters_rejected="oauth_nonce")
+        self._token_expected(params.get("oauth_token", ""), purpose)
+        base_string = signed.base_string()
         consumer = self.consumers.get(params["oauth_consumer_key"])
         if consumer is None:
-            raise OAuthProblem("consumer_key_unknown", "the consumer key is not registered here")
+            raise OAuthProblem("signature_invalid", signature_base_string=base_string, cause="consumer_key_unknown")
         if method != consumer.signature_method:
             # The method is fixed per consumer: an RSA consumer never verifies HMAC (no method switching).
-            raise OAuthProblem("signature_method_rejected", f"this consumer signs with {consumer.signature_method}")
-        token = self._token(params.get("oauth_token", ""), consumer, purpose)
-        base_string = signed.base_string()
-        secret = token.secret if token is not None and token.secret else ""
+            raise OAuthProblem(
+                "signature_invalid", signature_base_string=base_string, cause="signature_method_rejected"
+            )
+        # The token is looked up before the signature (an HMAC signature covers its secret) but judged after
+        # it: only a caller who proved knowledge of the consumer's key learns what is wrong with a token. The
+        # one exception: an HMAC request with a token we do not hold cannot be verified (its secret is gone), and
+        # a real client must hear token_rejected to authorise again, so it does.
+        value = params.get("oauth_token", "")
+        record = self.tokens.lookup(value) if value else None
+        if value and record is None and method not in RSA_METHODS:
+            raise OAuthProblem("token_rejected", "the token is unknown or has been revoked")
+        secret = record.secret if record is not None and record.secret else ""
         if not signature_valid(base_string, params["oauth_signature"], method, consumer, secret):
-            raise OAuthProblem("signature_invalid", signature_base_string=base_string)
+            cause = "token_rejected" if value and record is None else "signature_invalid"
+            raise OAuthProblem("signature_invalid", signature_base_string=base_string, cause=cause)
+        token = self._token(value, record, consumer, purpose)
         window = self.settings.timestamp_window
         if not self.nonces.use(
             consumer.key,
@@ -143,18 +160,19 @@ class OAuthProvider:
             )
         return timestamp
 
-    def _token(self, value: str, consumer: Consumer, purpose: str) -> TokenRecord | None:
-        if purpose == REQUEST_TOKEN:
-            if value:
-                raise OAuthProblem(
-                    "parameter_rejected", "a request-token request carries no token", parameters_rejected="oauth_token"
-                )
+    @staticmethod
+    def _token_expected(value: str, purpose: str) -> None:
+        """Whether the endpoint takes a token at all: independent of who is asking, so checked first."""
+        if purpose == REQUEST_TOKEN and value:
+            raise OAuthProblem(
+                "parameter_rejected", "a request-token request carries no token", parameters_rejected="oauth_token"
+            )
+        if purpose == ACCESS_TOKEN and not value:
+            raise OAuthProblem("parameter_absent", "oauth_token is required", parameters_absent="oauth_token")
+
+    def _token(self, value: str, record: TokenRecord | None, consumer: Consumer, purpose: str) -> TokenRecord | None:
+        if purpose == REQUEST_TOKEN or not value:
             return None
-        if not value:
-            if purpose == ACCESS_TOKEN:
-                raise OAuthProblem("parameter_absent", "oauth_token is required", parameters_absent="oauth_token")
-            return None
-        record = self.tokens.lookup(value)
         wanted = REQUEST if purpose == ACCESS_TOKEN else ACCESS
         if record is None or record.consumer_id != consumer.id or record.kind != wanted:
             raise OAuthProblem("token_rejected", "the token is unknown or has been revoked")

@@ -138,11 +138,18 @@ def test_refusals_carry_their_wire_codes(provider_at: Instance) -> None:
     rsa = _consumer(instance, two_lo_allowed=True)
     hmac = _consumer(instance, signature_method="HMAC-SHA1", two_lo_allowed=True)
     unknown = Client("nobody", rsa_key=key_pair().private_pem, signature_method=SIGNATURE_RSA, timestamp=str(NOW))
-    assert _problem(instance, sign(unknown, "GET", URL)).problem == "consumer_key_unknown"
+    # No enumeration: an unknown key is answered as a bad signature; the precise problem is its cause.
+    refused = _problem(instance, sign(unknown, "GET", URL))
+    assert (refused.problem, refused.cause, refused.message) == (
+        "signature_invalid",
+        "consumer_key_unknown",
+        "signature invalid",
+    )
     # An HMAC signature (any secret, even empty) sent with an RSA consumer's key: the method is fixed.
     for secret in ("", SECRET):
         switched = Client(rsa.key, client_secret=secret, signature_method=SIGNATURE_HMAC, timestamp=str(NOW))
-        assert _problem(instance, sign(switched, "GET", URL)).problem == "signature_method_rejected"
+        refused = _problem(instance, sign(switched, "GET", URL))
+        assert (refused.problem, refused.cause) == ("signature_invalid", "signature_method_rejected")
     plaintext = Client(hmac.key, client_secret=SECRET, signature_method=SIGNATURE_PLAINTEXT, timestamp=str(NOW))
     problem = _problem(instance, sign(plaintext, "GET", URL))
     assert (problem.problem, problem.http_status) == ("signature_method_rejected", 400)
