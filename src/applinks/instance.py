@@ -23,6 +23,7 @@ from applinks.outbound.links import ApplicationLinks
 from applinks.outbound.policy import Resolver
 from applinks.outbound.service import OutgoingAuth
 from applinks.outbound.transport import OutboundClient, TransportOptions
+from applinks.redaction import install as install_log_redaction
 from applinks.services.links import LinkService
 from applinks.settings import Settings
 from applinks.storage import db
@@ -72,6 +73,7 @@ class Instance:
     ) -> None:
         self.settings = settings
         self.host = host
+        install_log_redaction()  # before anything logs: no secret reaches a log line (security.md)
         try:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
