@@ -12,6 +12,7 @@ layer maps it to, and a human message. Protocol errors carry their wire code so 
     │   ├── ConfirmationRequired      the admin must confirm (generic link, URL mismatch) and ask again
     │   └── AuthenticationNotConfigured  the link has no (such) outgoing authentication for this request
     ├── NotAuthenticated (401)
+    │   ├── BearerTokenRefused        an OAuth 2.0 bearer token is unknown, expired or revoked
     │   └── TrustedAppsRefused        a Trusted Applications check failed (``code``); the request runs anonymous
     ├── PermissionDenied (403)
     │   └── ImpersonationNotAllowed   the link does not allow acting as another user (2LOi is off)
@@ -89,6 +90,16 @@ class NotAuthenticated(AppLinksError):
 
     status = 401
     default_key = "applinks.unauthenticated"
+
+
+class BearerTokenRefused(NotAuthenticated):
+    """An OAuth 2.0 bearer token that is unknown, expired or revoked (answered with a ``Bearer`` challenge)."""
+
+    default_key = "applinks.oauth2.invalid_token"
+
+    def __init__(self, message: str, *, error: str = "invalid_token") -> None:
+        super().__init__(message)
+        self.error = error
 
 
 class TrustedAppsRefused(NotAuthenticated):

@@ -11,13 +11,16 @@ from sqlalchemy import Engine
 from applinks.auth.oauth1.consumers import ConsumerService
 from applinks.auth.oauth1.model import INBOUND_AUTH_TYPES as OAUTH1_INBOUND
 from applinks.auth.oauth1.verify import OAuthProvider
+from applinks.auth.oauth2.incoming import IncomingClients
+from applinks.auth.oauth2.resource import BearerResolver
+from applinks.auth.oauth2.server import Lifetimes, OAuth2Server
 from applinks.auth.trusted_apps.service import TrustedAppsService
 from applinks.crypto import SecretBox, create_key_file, read_key_file
 from applinks.discovery.manifest import icon_path
 from applinks.domain.manifest import APPLINKS_VERSION, TRUSTED_APPS, Manifest
 from applinks.domain.types import ApplicationType, TypeRegistry
 from applinks.errors import ConfigurationError
-from applinks.host import Host
+from applinks.host import Host, HostUser
 from applinks.identity import Identity, InstanceKey, new_private_key, new_server_id
 from applinks.outbound.links import ApplicationLinks
 from applinks.outbound.policy import Resolver
@@ -27,6 +30,7 @@ from applinks.redaction import install as install_log_redaction
 from applinks.services.links import LinkService
 from applinks.settings import Settings
 from applinks.storage import db
+from applinks.storage.oauth2 import OAuth2Repository
 from applinks.storage.properties import get_property, set_property_if_absent
 
 SERVER_ID = "server_id"
@@ -114,12 +118,30 @@ class Instance:
             own_link_id=lambda: self.identity.application_id,
         )
         self.inbound_auth_types.append(TRUSTED_APPS)
+        # OAuth 2.0 authorization server (issue 11): incoming clients, Authlib's grants, bearer tokens.
+        oauth2_repository = OAuth2Repository(self.engine)
+        self.oauth2_clients = IncomingClients(
+            oauth2_repository, base_url=lambda: self.base_url, allow_http=settings.oauth2_allow_http
+        )
+        self.oauth2_server = OAuth2Server(
+            oauth2_repository,
+            self._user,
+            base_url=lambda: self.base_url,
+            lifetimes=Lifetimes(
+                settings.oauth2_access_token_ttl, settings.oauth2_refresh_token_ttl, settings.oauth2_code_ttl
+            ),
+            allow_http=settings.oauth2_allow_http,
+        )
+        self.oauth2_resource = BearerResolver(oauth2_repository, self.oauth2_server.now, lambda: self.base_url)
         self.outbound_auth_types.append(TRUSTED_APPS)
         # Calling linked applications (issue 4): outgoing providers, 3LO tokens held, audit, request factories.
         self.outgoing = OutgoingAuth(self)
         self.application_links = ApplicationLinks(self)
         self.extensions: dict[str, Any] = {}
         self._closers: list[Callable[[], None]] = []
+
+    def _user(self, name: str) -> HostUser | None:
+        return self.host.get_user(name) if self.host is not None else None
 
     @property
     def application_id(self) -> str:

@@ -31,6 +31,14 @@ class Settings(BaseSettings):
     access_token_ttl: int = Field(default=5 * 365 * 24 * 3600, ge=1)
     timestamp_window: int = Field(default=300, ge=1)
 
+    # OAuth 2.0 authorization server (protocol.md §10.1): Atlassian's default lifetimes, in seconds.
+    oauth2_access_token_ttl: int = Field(default=3600, ge=1)
+    oauth2_refresh_token_ttl: int = Field(default=90 * 24 * 3600, ge=1)
+    oauth2_code_ttl: int = Field(default=60, ge=1, le=600)
+    # Development only: OAuth 2.0 over plain http (base URL and redirect URLs). Loopback redirect URLs
+    # (localhost, 127.0.0.0/8, ::1) are always allowed over http, as Atlassian allows them.
+    oauth2_allow_http: bool = False
+
     # Outbound calls (security.md): timeouts, overall deadline, response cap, TLS and address policy.
     connect_timeout: float = Field(default=10.0, gt=0)
     read_timeout: float = Field(default=10.0, gt=0)

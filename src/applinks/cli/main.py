@@ -13,6 +13,7 @@ from applinks.cli.common import state
 from applinks.cli.db import app as db_app
 from applinks.cli.doctor import doctor as doctor_command
 from applinks.cli.oauth import app as oauth_app
+from applinks.cli.oauth2 import app as oauth2_app
 
 app = typer.Typer(help="Application Links for Python.", no_args_is_help=True, pretty_exceptions_enable=False)
 
@@ -39,6 +40,7 @@ links.app.add_typer(outbound_cli.app, name="auth", help="Outgoing authentication
 app.add_typer(db_app, name="db", help="The database.")
 app.add_typer(legacy.app, name="legacy", help="Legacy authentication: Trusted Applications, Basic, migration to OAuth.")
 app.add_typer(oauth_app, name="oauth", help="OAuth 1.0a: this instance as a consumer, incoming consumers of links.")
+app.add_typer(oauth2_app, name="oauth2", help="OAuth 2.0: incoming OAuth 2.0 links (client ID and secret).")
 lifecycle.register(app)
 
 

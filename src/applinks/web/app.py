@@ -16,10 +16,13 @@ from applinks.outbound.policy import Resolver
 from applinks.settings import Settings
 from applinks.web.api import entity_links, links, manifest, relocate, wizard
 from applinks.web.api import migration as migration_api
+from applinks.web.api import oauth2 as oauth2_api
 from applinks.web.api import status as status_api
 from applinks.web.api import trusted_apps as trusted_apps_api
+from applinks.web.auth.oauth2 import bearer_authenticator
 from applinks.web.deps import Authenticator, basic_authenticator, session_authenticator
 from applinks.web.errors import install_error_handlers
+from applinks.web.protocol import oauth2 as oauth2_protocol
 from applinks.web.response_headers import ResponseHeadersMiddleware
 from applinks.web.trusted_apps import trusted_apps_authenticator
 
@@ -66,4 +69,8 @@ def create_app(
     status_api.install(app, instance)
     install_oauth1(app)  # OAuth 1.0a provider routes; its authenticator goes first in the chain
     app.include_router(outbound_web.router)  # calling linked applications: login dance, grants, providers
+    # OAuth 2.0 (issue 11): a bearer token decides the request, never a cookie beside it.
+    chain.insert(0, bearer_authenticator)
+    app.include_router(oauth2_protocol.router)
+    app.include_router(oauth2_api.router)
     return app

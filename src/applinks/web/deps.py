@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from fastapi import Request
 from starlette.applications import Starlette
 
+from applinks.auth.oauth2.models import ADMIN, SYSTEM_ADMIN
 from applinks.crypto import secrets_equal
 from applinks.errors import NotAuthenticated, PermissionDenied
 from applinks.host import Host, HostUser
@@ -29,8 +30,17 @@ class Principal:
     """The user a request runs as, and how that was established."""
 
     user: HostUser | None
-    method: str  # anonymous | session | basic | oauth | oauth-2lo | oauth-2loi | trusted-apps
+    method: str  # anonymous | session | basic | oauth | oauth-2lo | oauth-2loi | trusted-apps | oauth2
     link_id: str | None = None
+    # OAuth 2.0 bearer tokens: what the token's scopes allow (None: not limited by scopes).
+    scopes: frozenset[str] | None = None
+
+    def check_scope(self, scope: str) -> None:
+        """Refuse when the request's token was not granted ``scope`` (the user's own rights apply besides)."""
+        if self.scopes is not None and scope not in self.scopes:
+            raise PermissionDenied(
+                f"the access token's scope does not include {scope}", key="applinks.oauth2.insufficient_scope"
+            )
 
     @property
     def impersonated(self) -> bool:
@@ -143,6 +153,7 @@ def require_admin(request: Request) -> Principal:
     assert principal.user is not None
     if not principal.user.is_administrator:
         raise PermissionDenied("only administrators can manage application links")
+    principal.check_scope(ADMIN)
     if principal.impersonated:
         raise PermissionDenied(
             "requests made by impersonation cannot manage application links", key="applinks.impersonation"
@@ -172,4 +183,5 @@ def require_sysadmin(request: Request) -> Principal:
     assert principal.user is not None
     if not principal.user.is_sysadmin:
         raise PermissionDenied("only system administrators can do this", key="applinks.sysadmin")
+    principal.check_scope(SYSTEM_ADMIN)
     return principal

@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from applinks.errors import AppLinksError, CredentialsRequired, NotAuthenticated, OAuthProblem
+from applinks.errors import AppLinksError, BearerTokenRefused, CredentialsRequired, NotAuthenticated, OAuthProblem
 
 log = logging.getLogger("applinks.web")
 _CONSUMER_KEY = re.compile(r'oauth_consumer_key="([^"]*)"')
@@ -68,7 +68,10 @@ async def _applinks_error(request: Request, exc: Exception) -> Response:
     headers: dict[str, str] = {}
     if isinstance(exc, CredentialsRequired):
         body["authorisationUri"] = exc.authorisation_uri()
-    if isinstance(exc, NotAuthenticated):
+    if isinstance(exc, BearerTokenRefused):
+        realm = quote(request.app.state.instance.base_url, safe="")
+        headers["WWW-Authenticate"] = f'Bearer realm="{realm}", error="{exc.error}"'
+    elif isinstance(exc, NotAuthenticated):
         realm = quote(request.app.state.instance.base_url, safe="")
         headers["WWW-Authenticate"] = f'OAuth realm="{realm}"'
     if exc.status >= 500:

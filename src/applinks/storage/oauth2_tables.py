@@ -1,0 +1,67 @@
+"""Tables of the OAuth 2.0 authorization server: incoming clients, authorization codes, tokens issued
+(created by migration 0006). Secrets we issue (client secrets, codes, tokens) are stored only as sha256."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, BigInteger, Boolean, Column, ForeignKey, Index, Integer, String, Table
+
+from applinks.storage.tables import metadata
+
+# An incoming OAuth 2.0 link: an application allowed to ask our users for access. ``link_id`` ties it to an
+# application link when it is one half of an OAuth 2.0 application link (deleting the link deletes it).
+oauth2_clients = Table(
+    "oauth2_clients",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("client_id", String(64), nullable=False, unique=True),
+    Column("secret_hash", String(64), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("redirects", JSON, nullable=False),
+    Column("scope", String(255), nullable=False),
+    Column("user_key", String(255), nullable=False),  # the administrator who registered it
+    Column("link_id", String(64), ForeignKey("links.id", ondelete="CASCADE"), nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+# Authorization codes: single use. A used code keeps its row (``used_at``) until it expires, so that a second
+# redemption is recognised and revokes what the first one issued (its ``family``).
+oauth2_codes = Table(
+    "oauth2_codes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("code_hash", String(64), nullable=False, unique=True),
+    Column("client_id", String(64), ForeignKey("oauth2_clients.id", ondelete="CASCADE"), nullable=False),
+    Column("user_name", String(255), nullable=False),
+    Column("redirect_uri", String(2048), nullable=True),
+    Column("scope", String(255), nullable=False),
+    Column("code_challenge", String(128), nullable=True),
+    Column("code_challenge_method", String(16), nullable=True),
+    Column("family", String(64), nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("used_at", BigInteger, nullable=True),
+    Index("ix_oauth2_codes_expires", "expires_at"),
+)
+
+# One row per access token (with its refresh token, if any). A refresh rotates: the old row is marked
+# ``rotated`` and revoked, the new row keeps the ``family``; presenting a rotated refresh token again
+# revokes the whole family.
+oauth2_tokens = Table(
+    "oauth2_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("access_hash", String(64), nullable=False, unique=True),
+    Column("refresh_hash", String(64), nullable=True, unique=True),
+    Column("client_id", String(64), ForeignKey("oauth2_clients.id", ondelete="CASCADE"), nullable=False),
+    Column("user_name", String(255), nullable=False),
+    Column("scope", String(255), nullable=False),
+    Column("family", String(64), nullable=False),
+    Column("grant_type", String(64), nullable=False),
+    Column("issued_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("refresh_expires_at", BigInteger, nullable=True),
+    Column("rotated", Boolean, nullable=False, default=False),
+    Column("revoked", Boolean, nullable=False, default=False),
+    Index("ix_oauth2_tokens_family", "family"),
+    Index("ix_oauth2_tokens_user", "user_name"),
+    Index("ix_oauth2_tokens_client", "client_id"),
+)

@@ -1,0 +1,162 @@
+"""REST of incoming OAuth 2.0 links: Atlassian's client registration (``/rest/oauth2/latest/client``,
+protocol.md §10.1, system administrators), our own (``/rest/applinks-oauth2/latest/incoming``,
+administrators, optionally tied to an application link), and each user's authorised applications."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse, Response
+
+from applinks.auth.oauth2.incoming import client_json
+from applinks.auth.oauth2.server import PREFIX
+from applinks.errors import PermissionDenied
+from applinks.web.body import body_schema, read_model
+from applinks.web.deps import Principal, instance_of, require_admin, require_sysadmin, require_user
+
+router = APIRouter(tags=["oauth2 clients"])
+ATLASSIAN = PREFIX + "/client"
+OURS = "/rest/applinks-oauth2/latest"
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+class ClientBody(BaseModel):
+    """An incoming OAuth 2.0 client as Atlassian's registration REST sends it (``scope``: one or several
+    of READ, WRITE, ADMIN, SYSTEM_ADMIN, space-separated or a list)."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+    name: str | None = Field(default=None, max_length=255)
+    redirects: list[str] | None = Field(default=None, max_length=20)
+    scope: str | list[str] | None = None
+    link_id: str | None = Field(default=None, alias="linkId", max_length=64)
+
+
+def _created(body: dict[str, Any]) -> Response:
+    # The secret is in this answer only: nothing may cache it.
+    return JSONResponse(body, status_code=201, headers=NO_STORE)
+
+
+async def _create(request: Request, principal: Principal) -> Response:
+    body = await read_model(request, ClientBody)
+    clients = instance_of(request).oauth2_clients
+    if body.link_id is not None:
+        instance_of(request).links.get(body.link_id)  # an unknown link is a 404
+    issued = await run_in_threadpool(
+        lambda: clients.create(
+            body.name or "", body.redirects or [], body.scope or "", user_key=principal.name, link_id=body.link_id
+        )
+    )
+    return _created(client_json(issued.client, issued.secret))
+
+
+async def _update(request: Request, row_id: str) -> None:
+    body = await read_model(request, ClientBody)
+    clients = instance_of(request).oauth2_clients
+    await run_in_threadpool(lambda: clients.update(row_id, name=body.name, redirects=body.redirects, scope=body.scope))
+
+
+# -- Atlassian's client registration (system administrators) -------------------------------------------
+
+
+@router.get(ATLASSIAN, summary="Incoming OAuth 2.0 clients (Atlassian)")
+def atlassian_list(request: Request, _: Principal = Depends(require_sysadmin)) -> list[dict[str, Any]]:
+    return [client_json(c) for c in instance_of(request).oauth2_clients.all()]
+
+
+@router.post(
+    ATLASSIAN, summary="Register an incoming OAuth 2.0 client (Atlassian)", openapi_extra=body_schema(ClientBody)
+)
+async def atlassian_create(request: Request, principal: Principal = Depends(require_sysadmin)) -> Response:
+    return await _create(request, principal)
+
+
+@router.get(ATLASSIAN + "/{row_id}", summary="One incoming OAuth 2.0 client (Atlassian)")
+def atlassian_get(row_id: str, request: Request, _: Principal = Depends(require_sysadmin)) -> dict[str, Any]:
+    return client_json(instance_of(request).oauth2_clients.get(row_id))
+
+
+@router.put(
+    ATLASSIAN + "/{row_id}",
+    status_code=204,
+    summary="Change an incoming OAuth 2.0 client (Atlassian)",
+    openapi_extra=body_schema(ClientBody),
+)
+async def atlassian_update(row_id: str, request: Request, _: Principal = Depends(require_sysadmin)) -> Response:
+    await _update(request, row_id)
+    return Response(status_code=204)
+
+
+@router.delete(ATLASSIAN + "/{row_id}", status_code=204, summary="Delete an incoming OAuth 2.0 client (Atlassian)")
+def atlassian_delete(row_id: str, request: Request, _: Principal = Depends(require_sysadmin)) -> Response:
+    instance_of(request).oauth2_clients.delete(row_id)
+    return Response(status_code=204)
+
+
+@router.put(ATLASSIAN + "/reset/{client_id}", summary="A new client secret (Atlassian); the old one stops working")
+def atlassian_reset(client_id: str, request: Request, _: Principal = Depends(require_sysadmin)) -> Response:
+    issued = instance_of(request).oauth2_clients.reset_secret(client_id)
+    return JSONResponse(client_json(issued.client, issued.secret), headers=NO_STORE)
+
+
+# -- ours (administrators) ---------------------------------------------------------------------------------
+
+
+@router.get(OURS + "/incoming", summary="Incoming OAuth 2.0 links")
+def incoming_list(request: Request, _: Principal = Depends(require_admin)) -> list[dict[str, Any]]:
+    return [client_json(c) for c in instance_of(request).oauth2_clients.all()]
+
+
+@router.post(OURS + "/incoming", summary="Create an incoming OAuth 2.0 link", openapi_extra=body_schema(ClientBody))
+async def incoming_create(request: Request, principal: Principal = Depends(require_admin)) -> Response:
+    return await _create(request, principal)
+
+
+@router.get(OURS + "/incoming/{row_id}", summary="One incoming OAuth 2.0 link")
+def incoming_get(row_id: str, request: Request, _: Principal = Depends(require_admin)) -> dict[str, Any]:
+    return client_json(instance_of(request).oauth2_clients.get(row_id))
+
+
+@router.put(
+    OURS + "/incoming/{row_id}", summary="Change an incoming OAuth 2.0 link", openapi_extra=body_schema(ClientBody)
+)
+async def incoming_update(row_id: str, request: Request, _: Principal = Depends(require_admin)) -> dict[str, Any]:
+    await _update(request, row_id)
+    return client_json(instance_of(request).oauth2_clients.get(row_id))
+
+
+@router.delete(OURS + "/incoming/{row_id}", status_code=204, summary="Delete an incoming OAuth 2.0 link")
+def incoming_delete(row_id: str, request: Request, _: Principal = Depends(require_admin)) -> Response:
+    instance_of(request).oauth2_clients.delete(row_id)
+    return Response(status_code=204)
+
+
+@router.post(OURS + "/incoming/{row_id}/secret", summary="Reset the client secret of an incoming OAuth 2.0 link")
+def incoming_reset(row_id: str, request: Request, _: Principal = Depends(require_admin)) -> Response:
+    clients = instance_of(request).oauth2_clients
+    issued = clients.reset_secret(clients.get(row_id).client_id)
+    return JSONResponse(client_json(issued.client, issued.secret), headers=NO_STORE)
+
+
+# -- the current user's authorised applications ---------------------------------------------------------
+
+
+def _own(request: Request) -> Principal:
+    principal = require_user(request)
+    if principal.impersonated:
+        raise PermissionDenied("impersonated requests cannot see or revoke grants", key="applinks.impersonation")
+    return principal
+
+
+@router.get(OURS + "/authorized", summary="The applications you authorised over OAuth 2.0")
+def authorized(request: Request, principal: Principal = Depends(_own)) -> list[dict[str, Any]]:
+    return instance_of(request).oauth2_clients.authorized(principal.name)
+
+
+@router.delete(OURS + "/authorized/{client_id}", status_code=204, summary="Revoke an application you authorised")
+def revoke_authorized(client_id: str, request: Request, principal: Principal = Depends(_own)) -> Response:
+    instance_of(request).oauth2_clients.revoke_authorization(principal.name, client_id)
+    return Response(status_code=204)

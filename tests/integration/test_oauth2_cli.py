@@ -1,0 +1,60 @@
+"""``applinks oauth2 incoming …`` (SQLite and PostgreSQL): create prints the secret once, list never does,
+reset gives a new one, bad input is one clear line."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from tests.unit.cli.conftest import CLEAN_ENV, Cli, one_error_line
+
+DEV = {"APPLINKS_OAUTH2_ALLOW_HTTP": "true"}
+
+
+@pytest.fixture
+def cli(tmp_path: Path, db_url: str) -> Cli:
+    return Cli(tmp_path / "data", db_url, {**CLEAN_ENV, **DEV})
+
+
+def test_create_list_reset_delete(cli: Cli) -> None:
+    created = cli.json(
+        "oauth2", "incoming", "create", "--name", "Jira", "--redirect", "https://jira.example/cb", "--scope", "WRITE"
+    )
+    assert created["scope"] == "WRITE" and len(created["clientSecret"]) == 64
+    listed = cli.json("oauth2", "incoming", "list")
+    assert [c["clientId"] for c in listed] == [created["clientId"]] and "clientSecret" not in listed[0]
+    reset = cli.json("oauth2", "incoming", "reset-secret", created["clientId"])
+    assert reset["clientSecret"] != created["clientSecret"]
+    instance = cli.instance()
+    try:
+        stored = instance.oauth2_clients.get(created["id"]).secret_hash
+    finally:
+        instance.close()
+    assert stored == hashlib.sha256(reset["clientSecret"].encode()).hexdigest()
+    changed = cli.json("oauth2", "incoming", "update", created["id"], "--scope", "READ")
+    assert changed["scope"] == "READ"
+    cli("oauth2", "incoming", "delete", created["id"])
+    assert cli.json("oauth2", "incoming", "list") == []
+
+
+def test_bad_input_is_one_line(cli: Cli) -> None:
+    bad = cli(
+        "oauth2", "incoming", "create", "--name", "X", "--redirect", "ftp://x.example/", "--scope", "READ", ok=False
+    )
+    assert "redirect URL" in one_error_line(bad)
+    https = cli(
+        "oauth2",
+        "incoming",
+        "create",
+        "--name",
+        "X",
+        "--redirect",
+        "https://x.example/",
+        "--scope",
+        "READ",
+        env={"APPLINKS_OAUTH2_ALLOW_HTTP": "false"},
+        ok=False,
+    )
+    assert "https base URL" in one_error_line(https)
