@@ -116,6 +116,7 @@ class Instance:
             server_id=self.identity.server_id,
             private_key=self.identity.key.private_key,
             own_link_id=lambda: self.identity.application_id,
+            nonces=self.oauth_provider.nonces,
         )
         self.inbound_auth_types.append(TRUSTED_APPS)
         # OAuth 2.0 authorization server (issue 11): incoming clients, Authlib's grants, bearer tokens.

@@ -59,7 +59,9 @@ def trusted_apps_authenticator(request: Request, instance: Instance) -> Principa
         return host.get_user(name) if host is not None else None
 
     try:
-        app, user = verify(signed, instance.trusted_apps.find, find_user, int(time.time() * 1000))
+        app, user = verify(
+            signed, instance.trusted_apps.find, find_user, int(time.time() * 1000), instance.trusted_apps.first_use
+        )
     except TrustedAppsRefused as exc:
         return _refuse(request, exc)
     except Exception as exc:  # a broken certificate must never turn into a 500: report SYSTEM, run anonymous

@@ -53,6 +53,8 @@ class Code:
     BAD_XFORWARD_IP = ("BAD_XFORWARD_IP", "Request not allowed from IP address: {0}")
     BAD_URL = ("BAD_URL", "Request not allowed to access URL: {0}")
     OLD_CERT = ("OLD_CERT", "Certificate too old. Application: {0} Certificate Created: {1} Timeout: {2}")
+    # Not in Atlassian's list: a replay is refused under the code of a certificate that can no longer be used.
+    REPLAYED_CERT = ("OLD_CERT", "Certificate already used. Application: {0} Certificate Created: {1}")
     MISSING_CERT = ("MISSING_CERT", "Missing Certificate")
     BAD_MAGIC = ("BAD_MAGIC", "Unable to decrypt certificate {0} for application {1}")
     USER_UNKNOWN = ("USER_UNKNOWN", "Unknown User: {0}")

@@ -5,6 +5,8 @@ new links; an administrator enables it on an existing link."""
 from __future__ import annotations
 
 import base64
+import hashlib
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,10 +41,12 @@ from applinks.errors import (
 from applinks.outbound.transport import OutboundClient
 from applinks.storage import links as links_repo
 from applinks.storage import trusted_apps as repo
+from applinks.storage.oauth_nonces import NonceStore, SqlNonceStore
 
 MAX_CERTIFICATE_BYTES = 16 * 1024
 MAX_TIMEOUT_MS = 10 * 60 * 1000
 MAX_PATTERNS = 50
+TRUSTED_NONCE_PREFIX = "trusted-apps:"  # its certificates share the nonce store with OAuth consumer keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,8 +127,13 @@ class TrustedAppsService:
         server_id: str,
         private_key: rsa.RSAPrivateKey,
         own_link_id: Callable[[], str],
+        nonces: NonceStore | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.engine = engine
+        # Certificates seen, in the store OAuth nonces use (shared by cluster nodes): replay protection.
+        self.nonces: NonceStore = nonces if nonces is not None else SqlNonceStore(engine)
+        self._clock = clock
         self.outbound = outbound
         self.application_id = trusted_application_id(application_type, server_id)
         self.certificate = PublishedCertificate(
@@ -152,6 +161,18 @@ class TrustedAppsService:
             return None
         with self.engine.connect() as conn:
             return repo.get_by_application_id(conn, application_id)
+
+    def first_use(self, app: TrustedApp, timestamp_ms: int, signature: bytes) -> bool:
+        """Record a verified certificate as (application, timestamp, signature); False when it was seen before.
+        Kept until its timestamp leaves the certificate timeout, after which ``OLD_CERT`` refuses it anyway."""
+        return self.nonces.use(
+            TRUSTED_NONCE_PREFIX + app.application_id,
+            "",
+            timestamp_ms,
+            hashlib.sha256(signature).hexdigest(),
+            expires_at=(timestamp_ms + app.certificate_timeout_ms) // 1000 + 1,
+            now=int(self._clock()),
+        )
 
     def outgoing_enabled(self, link_id: str) -> bool:
         with self.engine.connect() as conn:

@@ -96,10 +96,12 @@ def verify(
     find_app: Callable[[str], TrustedApp | None],
     find_user: Callable[[str], HostUser | None],
     now_ms: int,
+    first_use: Callable[[TrustedApp, int, bytes], bool] | None = None,
 ) -> tuple[TrustedApp, HostUser]:
     """The trusted application and the user the request runs as; ``TrustedAppsRefused`` for the first
     check that fails. The signature is checked before the user is looked up, so only a trusted sender
-    learns whether a user exists."""
+    learns whether a user exists. ``first_use(app, timestamp_ms, signature)`` records a verified
+    certificate and says whether it is new: the second use of a certificate is a replay, refused."""
     headers = request.headers
     app_id = (headers.get(Header.ID) or "").strip()
     if not app_id:
@@ -151,6 +153,9 @@ def verify(
         )
     except (ValueError, InvalidSignature) as exc:
         raise refused(Code.BAD_SIGNATURE, request.url) from exc
+    # Recorded only once verified, so nobody can burn a sender's certificates with forged ones.
+    if first_use is not None and not first_use(app, certificate.timestamp_ms, signature):
+        raise refused(Code.REPLAYED_CERT, app_id, certificate.timestamp_ms)
 
     user = find_user(certificate.username)
     if user is None:
