@@ -10,7 +10,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from applinks.domain.links import Link
 from applinks.domain.manifest import Manifest
-from applinks.domain.types import ApplicationType
+from applinks.domain.types import ApplicationType, TypeRegistry
 from applinks.errors import (
     AddressRefused,
     AppLinksError,
@@ -50,7 +50,7 @@ from applinks.outbound.links import ApplicationLink, ApplicationLinks
 from applinks.outbound.transport import OutboundResponse
 from applinks.settings import Settings
 from applinks.web.app import create_app
-from applinks.web.deps import Principal, authenticate, require_admin, require_user
+from applinks.web.deps import Principal, authenticate, require_admin, require_sysadmin, require_user
 
 try:
     __version__ = version("applinks")
@@ -99,11 +99,13 @@ __all__ = [
     "Settings",
     "StorageError",
     "TrustedAppsRefused",
+    "TypeRegistry",
     "UnexpectedResponse",
     "UnexpectedStatus",
     "__version__",
     "authenticate",
     "create_app",
     "require_admin",
+    "require_sysadmin",
     "require_user",
 ]

@@ -1,8 +1,12 @@
-"""``applinks.__all__`` is the public API: sorted, every name importable, the whole error tree exported."""
+"""``applinks.__all__`` is the public API: sorted, complete (every public name of the public modules exported or
+deliberately private, as httpx's test_exported_members), every name importable, the whole error tree exported."""
 
 from __future__ import annotations
 
+import ast
+import importlib
 import inspect
+from pathlib import Path
 
 import applinks
 import applinks.errors
@@ -35,3 +39,52 @@ def test_what_a_host_needs_to_embed_applinks_is_exported() -> None:
         assert name in applinks.__all__
     assert applinks.authenticate is applinks.web.deps.authenticate
     assert applinks.create_app is applinks.web.app.create_app
+
+
+# Names the public modules define that a host never needs; each says why it stays out of ``__all__``.
+DELIBERATELY_PRIVATE = {
+    "AsyncOutboundClient": "the hardened transport is internal; hosts call through RequestFactory",
+    "OutboundClient": "the hardened transport is internal; hosts call through RequestFactory",
+    "TransportOptions": "built from Settings by the Instance",
+    "basic_authenticator": "one link of the web layer's authenticator chain",
+    "check_url": "transport internals: the address policy",
+    "check_xsrf": "a dependency of applinks' own state-changing routes",
+    "host_of": "web-layer plumbing: the Host of the mounted app",
+    "instance_of": "web-layer plumbing: the Instance of the mounted app",
+    "network_error": "transport internals: maps network failures to typed errors",
+    "oauth_problem": "factory internals: reads an oauth_problem from a response",
+    "require_admin_or_link_itself": "guards the remote half of 'delete both ends' only",
+    "resolve_url": "factory internals: confines URLs to a link's RPC URL",
+    "session_authenticator": "one link of the web layer's authenticator chain",
+}
+
+
+def _public_modules() -> list[str]:
+    """The modules ``applinks/__init__.py`` re-exports from: the package's public modules."""
+    tree = ast.parse(Path(applinks.__file__).read_text(encoding="utf-8"))
+    return sorted(
+        {
+            node.module
+            for node in tree.body
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("applinks.")
+        }
+    )
+
+
+def test_every_public_name_of_the_public_modules_is_exported_or_deliberately_private() -> None:
+    unexported = []
+    for module_name in _public_modules():
+        module = importlib.import_module(module_name)
+        for name, value in vars(module).items():
+            defined_here = getattr(value, "__module__", None) == module_name
+            if name.startswith("_") or not defined_here or not (inspect.isclass(value) or inspect.isfunction(value)):
+                continue
+            if name not in applinks.__all__ and name not in DELIBERATELY_PRIVATE:
+                unexported.append(f"{module_name}.{name}")
+    assert unexported == [], f"export these from applinks (or list them in DELIBERATELY_PRIVATE): {unexported}"
+
+
+def test_the_private_list_names_only_names_that_exist() -> None:
+    defined = {name for module_name in _public_modules() for name in vars(importlib.import_module(module_name))}
+    assert sorted(set(DELIBERATELY_PRIVATE) - defined) == []
+    assert sorted(set(DELIBERATELY_PRIVATE) & set(applinks.__all__)) == []
