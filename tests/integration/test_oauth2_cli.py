@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from applinks.identity import InstanceKey, new_private_key
 from tests.unit.cli.conftest import CLEAN_ENV, Cli, one_error_line
 
 DEV = {"APPLINKS_OAUTH2_ALLOW_HTTP": "true"}
@@ -58,3 +59,31 @@ def test_bad_input_is_one_line(cli: Cli) -> None:
         ok=False,
     )
     assert "https base URL" in one_error_line(https)
+
+
+def test_jwt_bearer_on_and_off(cli: Cli, tmp_path: Path) -> None:
+    created = cli.json(
+        "oauth2", "incoming", "create", "--name", "Wiki", "--redirect", "https://wiki.example/cb", "--scope", "READ"
+    )
+    pem = tmp_path / "wiki.pem"
+    pem.write_text(InstanceKey(new_private_key()).public_pem)
+    on = cli.json(
+        "oauth2",
+        "incoming",
+        "jwt-bearer",
+        created["id"],
+        "--issuer",
+        "wiki-id",
+        "--public-key-file",
+        str(pem),
+        "--same-users",
+    )
+    assert on["jwtBearer"] == {"issuer": "wiki-id", "sameUsers": True}
+    off = cli.json("oauth2", "incoming", "jwt-bearer", created["id"])
+    assert "jwtBearer" not in off
+    bad = tmp_path / "bad.pem"
+    bad.write_text("not a key")
+    refused = cli(
+        "oauth2", "incoming", "jwt-bearer", created["id"], "--issuer", "x", "--public-key-file", str(bad), ok=False
+    )
+    assert "public key" in one_error_line(refused)

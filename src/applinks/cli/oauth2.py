@@ -1,14 +1,15 @@
-"""``applinks oauth2 incoming create|list|show|update|reset-secret|delete``: incoming OAuth 2.0 links (the
+"""``applinks oauth2 incoming create|list|show|update|reset-secret|jwt-bearer|delete``: incoming OAuth 2.0 links (the
 client ID and secret an outside application uses; the secret is printed once)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from applinks.auth.oauth2.incoming import client_json
-from applinks.cli.common import CLI_ACTOR, emit, emit_one, open_instance
+from applinks.cli.common import CLI_ACTOR, emit, emit_one, fail, open_instance
 
 app = typer.Typer(no_args_is_help=True)
 incoming_app = typer.Typer(no_args_is_help=True)
@@ -75,6 +76,35 @@ def reset_secret(
         emit_one(client_json(issued.client, issued.secret), as_json)
         if not as_json:
             typer.echo(SECRET_NOTE, err=True)
+
+
+@incoming_app.command("jwt-bearer")
+def jwt_bearer(
+    client: Annotated[str, typer.Argument(metavar="ID", help="The incoming link's ID.")],
+    issuer: Annotated[
+        str | None,
+        typer.Option("--issuer", help="The calling application's ID (its assertions' iss); omit to turn off."),
+    ] = None,
+    public_key_file: Annotated[
+        Path | None, typer.Option("--public-key-file", help="The PEM public key its assertions verify with.")
+    ] = None,
+    same_users: Annotated[
+        bool, typer.Option("--same-users/--not-same-users", help="The link shares this instance's set of users.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """JWT bearer impersonation (RFC 7523) by the application of this incoming link."""
+    pem = None
+    if public_key_file is not None:
+        try:
+            pem = public_key_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            fail(f"cannot read {public_key_file}: {exc}")
+    with open_instance() as instance:
+        changed = instance.oauth2_clients.set_jwt_bearer(
+            client, issuer=issuer, public_key_pem=pem, same_users=same_users
+        )
+        emit_one(client_json(changed), as_json)
 
 
 @incoming_app.command("delete")

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from applinks.errors import Conflict
-from applinks.storage.oauth2_tables import oauth2_clients, oauth2_codes, oauth2_tokens
+from applinks.storage.oauth2_tables import oauth2_clients, oauth2_codes, oauth2_impersonations, oauth2_tokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +25,9 @@ class ClientRecord:
     user_key: str
     link_id: str | None
     created_at: int
+    jwt_issuer: str | None = None
+    jwt_public_key: str | None = None
+    impersonation: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +85,9 @@ def _client(row: Any) -> ClientRecord:
         user_key=row.user_key,
         link_id=row.link_id,
         created_at=int(row.created_at),
+        jwt_issuer=row.jwt_issuer,
+        jwt_public_key=row.jwt_public_key,
+        impersonation=bool(row.impersonation),
     )
 
 
@@ -136,6 +142,9 @@ class OAuth2Repository:
             "user_key": record.user_key,
             "link_id": record.link_id,
             "created_at": record.created_at,
+            "jwt_issuer": record.jwt_issuer,
+            "jwt_public_key": record.jwt_public_key,
+            "impersonation": record.impersonation,
         }
         try:
             with self.engine.begin() as conn:
@@ -168,6 +177,37 @@ class OAuth2Repository:
                 .values(name=name, redirects=list(redirects), scope=scope)
             )
         return bool(result.rowcount)
+
+    def client_by_issuer(self, issuer: str) -> ClientRecord | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(oauth2_clients).where(oauth2_clients.c.jwt_issuer == issuer)).first()
+        return _client(row) if row else None
+
+    def set_jwt_bearer(self, row_id: str, *, issuer: str | None, public_key: str | None, impersonation: bool) -> None:
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    update(oauth2_clients)
+                    .where(oauth2_clients.c.id == row_id)
+                    .values(jwt_issuer=issuer, jwt_public_key=public_key, impersonation=impersonation)
+                )
+        except IntegrityError as exc:
+            raise Conflict(
+                "another OAuth 2.0 client has that issuer already", key="applinks.oauth2.issuer.duplicate"
+            ) from exc
+
+    def add_impersonation(self, *, client_id: str, issuer: str, user_name: str, jti: str, at: int) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                oauth2_impersonations.insert().values(
+                    client_id=client_id, issuer=issuer, user_name=user_name, jti=jti, at=at
+                )
+            )
+
+    def impersonations(self, limit: int = 100) -> list[dict[str, Any]]:
+        query = select(oauth2_impersonations).order_by(oauth2_impersonations.c.id.desc()).limit(limit)
+        with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
 
     def set_secret_hash(self, row_id: str, secret_hash: str) -> bool:
         with self.engine.begin() as conn:

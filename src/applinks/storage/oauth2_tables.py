@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, Boolean, Column, ForeignKey, Index, Integer, String, Table
+from sqlalchemy import JSON, BigInteger, Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
 
 from applinks.storage.tables import metadata
 
@@ -21,6 +21,12 @@ oauth2_clients = Table(
     Column("user_key", String(255), nullable=False),  # the administrator who registered it
     Column("link_id", String(64), ForeignKey("links.id", ondelete="CASCADE"), nullable=True),
     Column("created_at", BigInteger, nullable=False),
+    # JWT bearer impersonation (RFC 7523, migration 0007): the calling application's ID (the assertions'
+    # ``iss``), the public key they must verify with, and whether the link is "same set of users".
+    Column("jwt_issuer", String(255), nullable=True),
+    Column("jwt_public_key", Text, nullable=True),
+    Column("impersonation", Boolean, nullable=False, default=False),
+    Index("ix_oauth2_clients_jwt_issuer", "jwt_issuer", unique=True),
 )
 
 # Authorization codes: single use. A used code keeps its row (``used_at``) until it expires, so that a second
@@ -64,4 +70,17 @@ oauth2_tokens = Table(
     Index("ix_oauth2_tokens_family", "family"),
     Index("ix_oauth2_tokens_user", "user_name"),
     Index("ix_oauth2_tokens_client", "client_id"),
+)
+
+# Every JWT bearer impersonation: which client, as whom, with which assertion (its ``jti``), when.
+oauth2_impersonations = Table(
+    "oauth2_impersonations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("client_id", String(64), nullable=False),
+    Column("issuer", String(255), nullable=False),
+    Column("user_name", String(255), nullable=False),
+    Column("jti", String(255), nullable=False),
+    Column("at", BigInteger, nullable=False),
+    Index("ix_oauth2_impersonations_at", "at"),
 )

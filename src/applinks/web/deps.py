@@ -30,7 +30,8 @@ class Principal:
     """The user a request runs as, and how that was established."""
 
     user: HostUser | None
-    method: str  # anonymous | session | basic | oauth | oauth-2lo | oauth-2loi | trusted-apps | oauth2
+    # anonymous | session | basic | oauth | oauth-2lo | oauth-2loi | trusted-apps | oauth2 | oauth2-impersonation
+    method: str
     link_id: str | None = None
     # OAuth 2.0 bearer tokens: what the token's scopes allow (None: not limited by scopes).
     scopes: frozenset[str] | None = None
@@ -45,7 +46,7 @@ class Principal:
     @property
     def impersonated(self) -> bool:
         """Running as a user named by a remote application, not proven by the user themself."""
-        return self.method in ("oauth-2loi", "trusted-apps")
+        return self.method in ("oauth-2loi", "trusted-apps", "oauth2-impersonation")
 
     @property
     def name(self) -> str:

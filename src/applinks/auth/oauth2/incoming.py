@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from applinks.auth.oauth2.assertions import algorithm_of
 from applinks.auth.oauth2.models import check_redirect_url, digest, parse_scope
 from applinks.errors import InvalidInput, NotFound
 from applinks.storage.oauth2 import ClientRecord, OAuth2Repository
@@ -41,6 +42,8 @@ def client_json(record: ClientRecord, secret: str | None = None) -> dict[str, An
     }
     if record.link_id:
         body["linkId"] = record.link_id
+    if record.jwt_issuer:
+        body["jwtBearer"] = {"issuer": record.jwt_issuer, "sameUsers": record.impersonation}
     if secret is not None:
         body["clientSecret"] = secret
     return body
@@ -149,6 +152,30 @@ class IncomingClients:
         secret = secrets.token_hex(32)
         self.repository.set_secret_hash(record.id, digest(secret))
         return IssuedClient(self.get(record.id), secret)
+
+    def set_jwt_bearer(
+        self, row_id: str, *, issuer: str | None, public_key_pem: str | None, same_users: bool
+    ) -> ClientRecord:
+        """Let the application ``issuer`` (its application ID) act as users with JWT bearer assertions
+        signed by ``public_key_pem`` — only when ``same_users`` (the link shares our set of users). No
+        issuer turns JWT bearer off for this client."""
+        self.get(row_id)
+        if issuer:
+            if len(issuer) > 255:
+                raise InvalidInput("the issuer is longer than 255 characters", key="applinks.oauth2.jwt.issuer")
+            algorithm_of(public_key_pem)  # a usable public key, or a clear error
+        else:
+            issuer, public_key_pem, same_users = None, None, False
+        self.repository.set_jwt_bearer(row_id, issuer=issuer, public_key=public_key_pem, impersonation=same_users)
+        return self.get(row_id)
+
+    def impersonations(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The audit log of JWT bearer impersonations, newest first."""
+        rows = self.repository.impersonations(max(1, min(limit, 1000)))
+        return [
+            {"clientId": r["client_id"], "issuer": r["issuer"], "user": r["user_name"], "jti": r["jti"], "at": r["at"]}
+            for r in rows
+        ]
 
     def delete(self, row_id: str) -> None:
         if not self.repository.delete_client(row_id):

@@ -121,6 +121,8 @@ class Client(ClientMixin):  # type: ignore[misc]
         return response_type == "code"
 
     def check_grant_type(self, grant_type: str) -> bool:
+        if grant_type == JWT_BEARER:
+            return self.record.jwt_public_key is not None
         return grant_type in (AUTHORIZATION_CODE, REFRESH_TOKEN)
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from authlib.oauth2.rfc6749 import OAuth2Error, ResourceProtector
 from authlib.oauth2.rfc6750 import BearerTokenValidator
 
-from applinks.auth.oauth2.models import Token, digest, effective_scopes
+from applinks.auth.oauth2.models import JWT_BEARER, Token, digest, effective_scopes
 from applinks.errors import BearerTokenRefused
 from applinks.storage.oauth2 import OAuth2Repository
 
@@ -22,6 +22,7 @@ class BearerGrant:
     scopes: frozenset[str]
     client_id: str
     client_name: str
+    impersonated: bool = False  # issued for a JWT bearer assertion, not by the user's own consent
 
 
 class _Validator(BearerTokenValidator):  # type: ignore[misc]
@@ -66,4 +67,5 @@ class BearerResolver:
             scopes=effective_scopes(token.record.scope),
             client_id=token.client.client_id,
             client_name=token.client.name,
+            impersonated=token.record.grant_type == JWT_BEARER,
         )

@@ -28,11 +28,14 @@ from authlib.oauth2.rfc6749 import (
 from authlib.oauth2.rfc6749.grants import AuthorizationCodeGrant, RefreshTokenGrant
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
+from authlib.oauth2.rfc7523 import JWTBearerGrant
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
 
+from applinks.auth.oauth2.assertions import algorithm_of, public_key
 from applinks.auth.oauth2.models import (
     AUTHORIZATION_CODE,
+    JWT_BEARER,
     REFRESH_TOKEN,
     SCOPES,
     AuthorizationCode,
@@ -42,6 +45,7 @@ from applinks.auth.oauth2.models import (
 )
 from applinks.host import HostUser
 from applinks.storage.oauth2 import NewToken, OAuth2Repository
+from applinks.storage.oauth_nonces import NonceStore, SqlNonceStore
 
 # Atlassian Data Center's endpoints (protocol.md §10.1); metadata also at the RFC 8414 root location.
 PREFIX = "/rest/oauth2/latest"
@@ -52,6 +56,10 @@ METADATA_PATH = PREFIX + "/.well-known/oauth-authorization-server"
 ROOT_METADATA_PATH = "/.well-known/oauth-authorization-server"
 CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 TOKEN_BYTES = 32
+MAX_ASSERTION = 8 * 1024  # bytes; checked before anything is decoded
+MAX_ASSERTION_LIFETIME = 300  # seconds between now and an assertion's exp (protocol.md §8)
+ASSERTION_LEEWAY = 30
+JTI_NONCE_PREFIX = "oauth2-jwt:"
 
 Users = Callable[[str], HostUser | None]
 
@@ -61,6 +69,13 @@ class Lifetimes:
     access: int = 3600
     refresh: int = 90 * 24 * 3600
     code: int = 60
+
+
+class NotSameUsers(OAuth2Error):  # type: ignore[misc]
+    """JWT bearer impersonation over a link not marked "same set of users" (security.md: 401)."""
+
+    error = "unauthorized_client"
+    status_code = 401
 
 
 class InsecureTransport(OAuth2Error):  # type: ignore[misc]
@@ -151,9 +166,12 @@ class OAuth2Server(AuthorizationServer):  # type: ignore[misc]
         lifetimes: Lifetimes,
         allow_http: bool = False,
         clock: Callable[[], float] = time.time,
+        nonces: NonceStore | None = None,
     ) -> None:
         super().__init__(scopes_supported=list(SCOPES))
         self.repository = repository
+        # Assertion IDs (jti) share OAuth 1.0a's nonce store: one atomic insert, across nodes too.
+        self.nonces: NonceStore = nonces if nonces is not None else SqlNonceStore(repository.engine)
         self.users = users
         self.base_url = base_url
         self.lifetimes = lifetimes
@@ -169,6 +187,7 @@ class OAuth2Server(AuthorizationServer):  # type: ignore[misc]
         )
         self.register_grant(_CodeGrant, [S256Challenge(required=False)])
         self.register_grant(_RefreshGrant)
+        self.register_grant(_JWTGrant)
         self.register_endpoint(_Revocation)
 
     def now(self) -> int:
@@ -197,6 +216,15 @@ class OAuth2Server(AuthorizationServer):  # type: ignore[misc]
                 raise InvalidGrantError("the refresh token was used already")
         else:
             self.repository.add_token(self._new_token(token, request, family=uuid.uuid4().hex, now=now))
+        if grant_type == JWT_BEARER:
+            claims = request.assertion_claims
+            self.repository.add_impersonation(
+                client_id=request.client.record.client_id,
+                issuer=str(claims["iss"]),
+                user_name=request.user.name,
+                jti=str(claims["jti"]),
+                at=now,
+            )
 
     def _new_token(self, token: dict[str, Any], request: OAuth2Request, *, family: str, now: int) -> NewToken:
         refresh = token.get("refresh_token")
@@ -279,7 +307,7 @@ class OAuth2Server(AuthorizationServer):  # type: ignore[misc]
                 scopes_supported=list(SCOPES),
                 response_types_supported=["code"],
                 response_modes_supported=["query"],
-                grant_types_supported=[AUTHORIZATION_CODE, REFRESH_TOKEN],
+                grant_types_supported=[AUTHORIZATION_CODE, REFRESH_TOKEN, JWT_BEARER],
                 token_endpoint_auth_methods_supported=CLIENT_AUTH_METHODS,
                 revocation_endpoint_auth_methods_supported=CLIENT_AUTH_METHODS,
                 code_challenge_methods_supported=["S256"],
@@ -378,6 +406,66 @@ class _Revocation(RevocationEndpoint):  # type: ignore[misc]
     def revoke_token(self, token: Token, request: OAuth2Request) -> None:
         # The grant ends: the access token, its refresh token and whatever they were rotated into.
         self.server.repository.revoke_family(token.record.family)
+
+
+class _JWTGrant(JWTBearerGrant):  # type: ignore[misc]
+    """RFC 7523 impersonation: a linked application signs an assertion with its instance key and gets a
+    token for the user it names. Only for a client holding that application's key and marked "same set of
+    users"; the algorithm is the one of that key (whatever ``alg``, ``jwk``, ``jku`` or ``kid`` the header
+    says); each assertion is accepted once; each use is in the audit log."""
+
+    CLAIMS_OPTIONS = {name: {"essential": True} for name in ("iss", "aud", "exp", "sub", "jti")}
+    LEEWAY = ASSERTION_LEEWAY
+    server: OAuth2Server
+
+    def validate_token_request(self) -> None:
+        assertion = self.request.form.get("assertion") or ""
+        if len(assertion) > MAX_ASSERTION:
+            raise InvalidRequestError(f"the assertion is longer than {MAX_ASSERTION} bytes")
+        super().validate_token_request()
+
+    def extract_assertion(self, assertion: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        headers, claims = super().extract_assertion(assertion)
+        issuer = claims.get("iss")
+        client = self.resolve_issuer_client(issuer) if isinstance(issuer, str) else None
+        if client is not None:
+            expected = algorithm_of(client.record.jwt_public_key)
+            if headers.get("alg") != expected:
+                raise InvalidGrantError(f"the assertion must be signed with {expected}, the key held for its issuer")
+        return headers, claims
+
+    def resolve_issuer_client(self, issuer: str) -> Client | None:
+        record = self.server.repository.client_by_issuer(issuer)
+        return Client(record) if record is not None and record.jwt_public_key else None
+
+    def resolve_client_public_key(self, client: Client) -> Any:
+        return public_key(client.record.jwt_public_key)
+
+    def get_audiences(self) -> list[str]:
+        return [self.server.base_url() + TOKEN_PATH]
+
+    def verify_claims(self, claims: Any) -> None:
+        super().verify_claims(claims)
+        now = self.server.now()
+        expires = claims["exp"]
+        if not isinstance(expires, int) or expires - now > MAX_ASSERTION_LIFETIME + ASSERTION_LEEWAY:
+            raise InvalidGrantError(f"the assertion must expire within {MAX_ASSERTION_LIFETIME} seconds")
+        jti = claims["jti"]
+        if not isinstance(jti, str) or not 0 < len(jti) <= 200:
+            raise InvalidGrantError("the assertion's jti must be a string of 1 to 200 characters")
+        if not self.server.nonces.use(
+            JTI_NONCE_PREFIX + str(claims["iss"]), "", 0, jti, expires_at=expires + ASSERTION_LEEWAY, now=now
+        ):
+            raise InvalidGrantError("the assertion was used already")
+        self.request.assertion_claims = claims
+
+    def authenticate_user(self, subject: str) -> HostUser | None:
+        return _active_user(self.server.users, subject) if isinstance(subject, str) else None
+
+    def has_granted_permission(self, client: Client, user: HostUser) -> bool:
+        if not client.record.impersonation:
+            raise NotSameUsers("permission_denied: this link is not marked as sharing the same set of users")
+        return True
 
 
 def _active_user(users: Users, name: str) -> HostUser | None:

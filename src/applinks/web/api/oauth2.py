@@ -141,6 +141,40 @@ def incoming_reset(row_id: str, request: Request, _: Principal = Depends(require
     return JSONResponse(client_json(issued.client, issued.secret), headers=NO_STORE)
 
 
+class JwtBearerBody(BaseModel):
+    """JWT bearer impersonation for an incoming client: the calling application's ID (``iss``), the PEM
+    public key its assertions verify with, and whether the link shares our set of users."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+    issuer: str | None = Field(default=None, max_length=255)
+    public_key: str | None = Field(default=None, alias="publicKey", max_length=16 * 1024)
+    same_users: bool = Field(default=False, alias="sameUsers")
+
+
+@router.put(
+    OURS + "/incoming/{row_id}/jwt-bearer",
+    summary="Allow (or with no issuer, stop) JWT bearer impersonation by the application of this link",
+    openapi_extra=body_schema(JwtBearerBody),
+)
+async def incoming_jwt_bearer(
+    row_id: str, request: Request, _: Principal = Depends(require_sysadmin)
+) -> dict[str, Any]:
+    body = await read_model(request, JwtBearerBody)
+    clients = instance_of(request).oauth2_clients
+    changed = await run_in_threadpool(
+        lambda: clients.set_jwt_bearer(
+            row_id, issuer=body.issuer, public_key_pem=body.public_key, same_users=body.same_users
+        )
+    )
+    return client_json(changed)
+
+
+@router.get(OURS + "/impersonations", summary="The audit log of JWT bearer impersonations, newest first")
+def impersonations(request: Request, limit: int = 100, _: Principal = Depends(require_admin)) -> list[dict[str, Any]]:
+    return instance_of(request).oauth2_clients.impersonations(limit)
+
+
 # -- the current user's authorised applications ---------------------------------------------------------
 
 

@@ -21,7 +21,8 @@ def bearer_authenticator(request: Request, instance: Instance) -> Principal | No
     user = instance.host.get_user(grant.user_name)
     if user is None or not user.can_login:
         raise BearerTokenRefused("the user who granted this token can no longer log in")
-    principal = Principal(user, "oauth2", scopes=grant.scopes)
+    method = "oauth2-impersonation" if grant.impersonated else "oauth2"
+    principal = Principal(user, method, scopes=grant.scopes)
     if request.method not in SAFE_METHODS:
         principal.check_scope(WRITE)
     return principal

@@ -4,6 +4,7 @@ requests a client would send to it."""
 from __future__ import annotations
 
 import base64
+import time
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -71,8 +72,8 @@ class Provider:
         return self.token(client, grant_type="authorization_code", code=code, redirect_uri=REDIRECT, **form)
 
 
-def make_provider(engine: Engine, *, allow_http: bool = False, base: str = BASE) -> Provider:
-    clock = Clock()
+def make_provider(engine: Engine, *, allow_http: bool = False, base: str = BASE, real_time: bool = False) -> Provider:
+    clock = Clock(time.time()) if real_time else Clock()
     repository = OAuth2Repository(engine)
     users = {
         "alice": HostUser("alice"),
