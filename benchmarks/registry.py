@@ -6,7 +6,7 @@ import asyncio
 import tempfile
 from pathlib import Path
 
-import httpx
+import httpx2
 
 from applinks.cli.common import CLI_ACTOR
 from applinks.domain.links import Link
@@ -21,7 +21,7 @@ MANIFEST_TARGET_PER_S = 300.0
 LINK_LIST_TARGET_P95_MS = 25.0
 
 
-async def _measure(client: httpx.AsyncClient, quick: bool) -> list[Result]:
+async def _measure(client: httpx2.AsyncClient, quick: bool) -> list[Result]:
     async def manifest() -> None:
         response = await client.get("/rest/applinks/1.0/manifest")
         assert response.status_code == 200
@@ -53,7 +53,7 @@ async def _run(data_dir: Path, quick: bool) -> list[Result]:
             url = f"http://remote-{n}.example.test"
             link = Link(f"00000000-0000-3000-8000-{n:012d}", "jira", f"Remote {n}", url, url)
             instance.links.create(link, actor=CLI_ACTOR)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as client:
+        async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url=BASE_URL) as client:
             # A browser session, as the admin pages use: Basic would time the password hash instead.
             await client.post("/login", data={"username": "admin", "password": "admin-pw"})
             return await _measure(client, quick)

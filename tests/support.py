@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 import uvicorn
 from fastapi import FastAPI
@@ -161,10 +161,10 @@ class LiveInstance:
     def application_id(self) -> str:
         return self.instance.application_id
 
-    def client(self, auth: tuple[str, str] | str | None = "admin", **kwargs: Any) -> httpx.Client:
-        """An httpx client on this instance; ``auth`` is ``"admin"``, a (user, password) pair, or None."""
+    def client(self, auth: tuple[str, str] | str | None = "admin", **kwargs: Any) -> httpx2.Client:
+        """An httpx2 client on this instance; ``auth`` is ``"admin"``, a (user, password) pair, or None."""
         basic = self.admin if auth == "admin" else auth
-        return httpx.Client(
+        return httpx2.Client(
             base_url=self.url, auth=basic if isinstance(basic, tuple) else None, trust_env=False, timeout=30, **kwargs
         )
 

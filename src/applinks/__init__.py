@@ -47,8 +47,8 @@ from applinks.host import Host, HostUser
 from applinks.instance import Instance
 from applinks.outbound.factory import AsyncRequestFactory, RequestFactory
 from applinks.outbound.links import ApplicationLink, ApplicationLinks
-from applinks.outbound.transport import OutboundResponse
 from applinks.settings import Settings
+from applinks.transport.client import OutboundResponse
 from applinks.web.app import create_app
 from applinks.web.deps import Principal, authenticate, require_admin, require_sysadmin, require_user
 

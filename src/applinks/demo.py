@@ -27,9 +27,9 @@ from applinks.discovery.manifest import fetch_manifest
 from applinks.domain.manifest import Manifest
 from applinks.errors import AppLinksError, RemoteError
 from applinks.instance import Instance
-from applinks.outbound.transport import OutboundClient, TransportOptions
 from applinks.refapp.users import UserStore
 from applinks.settings import Settings
+from applinks.transport.client import OutboundClient, TransportOptions
 
 HOST = "127.0.0.1"
 ADMIN = "admin"

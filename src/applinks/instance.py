@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import httpx
+import httpx2
 from sqlalchemy import Engine
 
 from applinks.auth.oauth1.consumers import ConsumerService
@@ -23,15 +23,15 @@ from applinks.errors import ConfigurationError
 from applinks.host import Host, HostUser
 from applinks.identity import Identity, InstanceKey, new_private_key, new_server_id
 from applinks.outbound.links import ApplicationLinks
-from applinks.outbound.policy import Resolver
 from applinks.outbound.service import OutgoingAuth
-from applinks.outbound.transport import OutboundClient, TransportOptions
 from applinks.redaction import install as install_log_redaction
 from applinks.services.links import LinkService
 from applinks.settings import Settings
 from applinks.storage import db
 from applinks.storage.oauth2 import OAuth2Repository
 from applinks.storage.properties import get_property, set_property_if_absent
+from applinks.transport.client import OutboundClient, TransportOptions
+from applinks.transport.policy import Resolver
 
 SERVER_ID = "server_id"
 PRIVATE_KEY = "instance_private_key"
@@ -72,7 +72,7 @@ class Instance:
         host: Host | None = None,
         *,
         resolver: Resolver | None = None,
-        transport: httpx.BaseTransport | None = None,
+        transport: httpx2.BaseTransport | None = None,
         migrate: bool = True,
     ) -> None:
         self.settings = settings

@@ -2,7 +2,7 @@
 passwords and credentials in headers, query strings, forms and JSON, applied to every log record.
 
 ``install()`` wraps the process's log-record factory once, so every record — ours, uvicorn's access log
-(whose arguments carry the request's full path and query string), httpx's — is redacted when it is made,
+(whose arguments carry the request's full path and query string), httpx2's — is redacted when it is made,
 before any handler or formatter sees it. The names are those of secrets that travel in URLs or bodies
 (RFC 5849, RFC 6749/7636/7523, and the login form)."""
 

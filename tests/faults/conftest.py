@@ -9,8 +9,8 @@ import pytest
 
 from applinks.diagnostics.checks import Diagnoser
 from applinks.errors import RemoteUnreachable
-from applinks.outbound.policy import AddressPolicy
-from applinks.outbound.transport import OutboundClient, TransportOptions
+from applinks.transport.client import OutboundClient, TransportOptions
+from applinks.transport.policy import AddressPolicy
 from tests.faults.remotes import ScriptedRemote, scripted_remote
 
 OUR_ID = "0b1d2c3e-0000-3000-8000-00000000a11c"

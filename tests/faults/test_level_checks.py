@@ -7,13 +7,13 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-import httpx
+import httpx2
 
 from applinks.diagnostics.status import DISABLED_LEVEL, OAUTH_LEVEL, AuthLevels, OAuthLevel
 from applinks.domain.links import Link
 from applinks.errors import CredentialsRequired
 from applinks.host import HostUser
-from applinks.outbound.transport import OutboundResponse
+from applinks.transport.client import OutboundResponse
 from tests.faults.conftest import OUR_ID, DiagnoserFactory
 from tests.faults.remotes import OAUTH_OFF, OAUTH_ON, Peer, ScriptedRemote
 
@@ -53,7 +53,7 @@ class FakeSigned:
 
     def two_legged_get(self, link: Link, url: str) -> OutboundResponse:
         self.calls.append(url)
-        return OutboundResponse(self.status, httpx.Headers(self.headers), self.body.encode(), url)
+        return OutboundResponse(self.status, httpx2.Headers(self.headers), self.body.encode(), url)
 
     def user_get(self, link: Link, user: HostUser | None, url: str) -> OutboundResponse:
         self.calls.append(url)
@@ -61,7 +61,7 @@ class FakeSigned:
             raise CredentialsRequired(
                 "authorise first", authorisation_base="http://us/plugins/servlet/applinks/oauth/login-dance/authorize"
             )
-        return OutboundResponse(self.user_status, httpx.Headers(), b"", url)
+        return OutboundResponse(self.user_status, httpx2.Headers(), b"", url)
 
 
 def linked(remote: ScriptedRemote, incoming: dict[str, bool], outgoing: dict[str, bool], **peer: object) -> Link:

@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
+import httpx2
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -98,18 +98,18 @@ def hmac_consumer(live: LiveInstance, secret: str = "s3cret-shared-value", **fla
 
 
 @contextmanager
-def browser(live: LiveInstance, username: str, password: str) -> Iterator[httpx.Client]:
+def browser(live: LiveInstance, username: str, password: str) -> Iterator[httpx2.Client]:
     """A browser-like client logged in through the /login form (session cookie, no redirects followed)."""
-    with httpx.Client(base_url=live.url, trust_env=False, follow_redirects=False, timeout=30) as client:
+    with httpx2.Client(base_url=live.url, trust_env=False, follow_redirects=False, timeout=30) as client:
         answer = client.post("/login", data={"username": username, "password": password, "next": "/"})
         assert answer.status_code == 303, answer.text
         yield client
 
 
-def authorise(live: LiveInstance, token: str, username: str, password: str, *, allow: bool = True) -> httpx.Response:
+def authorise(live: LiveInstance, token: str, username: str, password: str, *, allow: bool = True) -> httpx2.Response:
     """The user's part of the dance over HTTP: the authorize page sends them to log in, they come back,
     and press Allow (or Deny). Returns the answer to that button (a redirect to the callback, or a page)."""
-    client = httpx.Client(base_url=live.url, trust_env=False, follow_redirects=False, timeout=30)
+    client = httpx2.Client(base_url=live.url, trust_env=False, follow_redirects=False, timeout=30)
     with client:
         first = client.get("/plugins/servlet/oauth/authorize", params={"oauth_token": token})
         assert first.status_code == 303, first.text
@@ -128,7 +128,7 @@ def authorise(live: LiveInstance, token: str, username: str, password: str, *, a
         )
 
 
-def callback_params(answer: httpx.Response) -> dict[str, str]:
+def callback_params(answer: httpx2.Response) -> dict[str, str]:
     assert answer.status_code == 303, answer.text
     return {k: v[0] for k, v in parse_qs(urlsplit(answer.headers["location"]).query).items()}
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
+import httpx2
 
 from tests.support import LiveInstance
 
@@ -37,10 +37,10 @@ def register(live: LiveInstance, scope: str = "WRITE", redirects: tuple[str, ...
     return Registered(body["id"], body["clientId"], body["clientSecret"])
 
 
-def consent(live: LiveInstance, authorize_url: str, user: str, *, allow: bool = True) -> httpx.Response:
+def consent(live: LiveInstance, authorize_url: str, user: str, *, allow: bool = True) -> httpx2.Response:
     """The browser's part: the authorization URL sends the user to log in, they come back to the consent
     page and press Allow (or Deny). Returns the answer to that button (303 to the client's redirect URI)."""
-    with httpx.Client(base_url=live.url, trust_env=False, follow_redirects=False, timeout=30) as browser:
+    with httpx2.Client(base_url=live.url, trust_env=False, follow_redirects=False, timeout=30) as browser:
         first = browser.get(authorize_url)
         assert first.status_code == 303, first.text
         next_path = parse_qs(urlsplit(first.headers["location"]).query)["next"][0]
@@ -55,6 +55,6 @@ def consent(live: LiveInstance, authorize_url: str, user: str, *, allow: bool = 
         )
 
 
-def redirect_params(answer: httpx.Response) -> dict[str, str]:
+def redirect_params(answer: httpx2.Response) -> dict[str, str]:
     assert answer.status_code == 303, answer.text
     return {k: v[0] for k, v in parse_qs(urlsplit(answer.headers["location"]).query).items()}

@@ -1,5 +1,5 @@
 """Helpers of the outbound tests: link two live instances, configure OAuth between them over REST, drive a
-browser (an httpx client with cookies) through login and the 3-legged dance, and a scriptable local OAuth
+browser (an httpx2 client with cookies) through login and the 3-legged dance, and a scriptable local OAuth
 provider for the cases a real instance cannot misbehave in."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
+import httpx2
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -57,7 +57,7 @@ def trust_consumer(
 
 def set_provider(
     instance: LiveInstance, link_id: str, provider: str, *, enabled: bool = True, **config: Any
-) -> httpx.Response:
+) -> httpx2.Response:
     with instance.client() as client:
         return client.put(
             f"/rest/applinks/2.0/applicationlink/{link_id}/authentication/provider",
@@ -150,7 +150,7 @@ class Browser:
     """A browser session on one instance: cookies kept, redirects followed by hand (to see each hop)."""
 
     def __init__(self) -> None:
-        self.client = httpx.Client(trust_env=False, timeout=30, follow_redirects=False)
+        self.client = httpx2.Client(trust_env=False, timeout=30, follow_redirects=False)
 
     def close(self) -> None:
         self.client.close()
@@ -168,10 +168,10 @@ class Browser:
             if cookie.name.startswith("applinks_session_"):
                 self.client.cookies.delete(cookie.name, domain=cookie.domain, path=cookie.path)
 
-    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+    def get(self, url: str, **kwargs: Any) -> httpx2.Response:
         return self.client.get(url, **kwargs)
 
-    def approve(self, provider: LiveInstance, authorize_url: str, *, allow: bool = True) -> httpx.Response:
+    def approve(self, provider: LiveInstance, authorize_url: str, *, allow: bool = True) -> httpx2.Response:
         """On the provider's authorize page: read the form and press Allow (or Deny)."""
         page = self.client.get(authorize_url)
         assert page.status_code == 200, page.text
@@ -191,7 +191,7 @@ def _hidden(html: str, name: str) -> str:
 
 def dance(
     browser: Browser, consumer: LiveInstance, provider: LiveInstance, link_id: str, *, redirect_url: str | None = None
-) -> httpx.Response:
+) -> httpx2.Response:
     """The whole 3-legged dance as a logged-in browser: start on ``consumer``, approve on ``provider``, come
     back. Returns ``consumer``'s answer to the callback."""
     params = {"applicationLinkID": link_id}

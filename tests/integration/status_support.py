@@ -9,7 +9,7 @@ from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -111,8 +111,8 @@ def skewed_instances(databases: Databases, tmp_path: Path) -> Iterator[Callable[
 def host_rewriting_proxy(target: str) -> Iterator[str]:
     """A reverse proxy on its own port that forwards everything to ``target`` with ``Host`` rewritten to the
     target's, as a misconfigured proxy does; yields the proxy's URL."""
-    client = httpx.Client(base_url=target, trust_env=False, timeout=30)
-    target_host = httpx.URL(target).netloc.decode()
+    client = httpx2.Client(base_url=target, trust_env=False, timeout=30)
+    target_host = httpx2.URL(target).netloc.decode()
 
     async def forward(request: Request) -> Response:
         headers = {k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")}

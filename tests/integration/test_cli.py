@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from tests.integration.processes import Child
@@ -45,7 +45,7 @@ def test_serve_starts_serves_the_manifest_and_stops_cleanly(start_serve: StartSe
     port = free_port()
     served = start_serve("--port", str(port), "--name", "Served", "--type", "refapp", "--log-level", "warning")
     assert served.wait_for("ready: ") == f"ready: http://127.0.0.1:{port}"
-    manifest = httpx.get(
+    manifest = httpx2.get(
         f"http://127.0.0.1:{port}/rest/applinks/1.0/manifest", headers={"Accept": "application/json"}, trust_env=False
     ).json()
     assert (manifest["name"], manifest["typeId"], manifest["url"]) == ("Served", "refapp", f"http://127.0.0.1:{port}")
@@ -54,8 +54,8 @@ def test_serve_starts_serves_the_manifest_and_stops_cleanly(start_serve: StartSe
     output = served.rest()
     assert output[-1] == "stopped", output
     assert not any("Traceback" in line for line in output), output
-    with pytest.raises(httpx.ConnectError):
-        httpx.get(f"http://127.0.0.1:{port}/rest/applinks/1.0/manifest", trust_env=False)
+    with pytest.raises(httpx2.ConnectError):
+        httpx2.get(f"http://127.0.0.1:{port}/rest/applinks/1.0/manifest", trust_env=False)
 
 
 def test_serve_on_a_busy_port_is_one_clear_error(start_serve: StartServe) -> None:

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from applinks import demo
@@ -27,8 +27,8 @@ def _logins(lines: list[str]) -> dict[str, tuple[str, str, str]]:
 
 def _refused(url: str) -> bool:
     try:
-        httpx.get(url + "/rest/applinks/1.0/manifest", trust_env=False, timeout=5)
-    except httpx.ConnectError:
+        httpx2.get(url + "/rest/applinks/1.0/manifest", trust_env=False, timeout=5)
+    except httpx2.ConnectError:
         return True
     return False
 
@@ -88,7 +88,7 @@ def test_demo_runs_until_stopped_and_its_logins_work(tmp_path: Path, children: l
     assert set(logins) == {"Tracker", "Wiki"}, child.seen
     ids = set()
     for name, (url, password, _) in logins.items():
-        with httpx.Client(base_url=url, auth=("admin", password), trust_env=False, timeout=30) as client:
+        with httpx2.Client(base_url=url, auth=("admin", password), trust_env=False, timeout=30) as client:
             assert client.get("/plugins/servlet/applinks/whoami").text == "admin"
             manifest = client.get("/rest/applinks/1.0/manifest", headers={"Accept": "application/json"}).json()
         assert (manifest["name"], manifest["url"]) == (name, url)

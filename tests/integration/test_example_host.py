@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 from examples.fastapi_host.app import HostUsers, build_app
 
@@ -19,8 +19,8 @@ from tests.support import LiveInstance, bind_loopback, serve_app
 class ExampleHost:
     url: str
 
-    def client(self, auth: tuple[str, str] | None = None) -> httpx.Client:
-        return httpx.Client(base_url=self.url, auth=auth, trust_env=False, timeout=30)
+    def client(self, auth: tuple[str, str] | None = None) -> httpx2.Client:
+        return httpx2.Client(base_url=self.url, auth=auth, trust_env=False, timeout=30)
 
 
 @pytest.fixture
@@ -69,7 +69,7 @@ def test_host_admin_links_the_example_to_a_reference_instance(example: ExampleHo
     assert [(link["id"], link["name"]) for link in listed] == [(tracker.application_id, "Tracker")]
 
 
-def _account_user(response: httpx.Response) -> tuple[str, str]:
+def _account_user(response: httpx2.Response) -> tuple[str, str]:
     found = re.search(r'<b id="user">([^<]*)</b> \(via <i id="method">([^<]*)</i>\)', response.text)
     assert found, response.text
     return found.group(1), found.group(2)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from tests.integration.fake_remote import Answer, FakeRemote, fake_remote
@@ -24,13 +24,13 @@ REMOTE_MANIFEST = "/rest/applinks/1.0/manifest"
 NO_CHECK = {"X-Atlassian-Token": "no-check"}
 
 
-def listed(client: httpx.Client) -> list[dict[str, Any]]:
+def listed(client: httpx2.Client) -> list[dict[str, Any]]:
     response = client.get(V2)
     assert response.status_code == 200, response.text
     return sorted(response.json()["applicationLinks"], key=lambda link: link["id"])
 
 
-def assert_error(response: httpx.Response, status: int, key: str | None = None) -> dict[str, Any]:
+def assert_error(response: httpx2.Response, status: int, key: str | None = None) -> dict[str, Any]:
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/json")
     body: dict[str, Any] = response.json()
@@ -346,12 +346,12 @@ def test_form_like_bodies_need_the_xsrf_opt_out_even_with_basic_auth(tracker: Li
 
 
 # -- concurrency ---------------------------------------------------------------------------------------------
-def _all_at_once(count: int, call: Any) -> list[httpx.Response]:
+def _all_at_once(count: int, call: Any) -> list[httpx2.Response]:
     barrier = threading.Barrier(count)
 
-    def run(n: int) -> httpx.Response:
+    def run(n: int) -> httpx2.Response:
         barrier.wait(timeout=30)
-        result: httpx.Response = call(n)
+        result: httpx2.Response = call(n)
         return result
 
     with ThreadPoolExecutor(count) as pool:
@@ -399,7 +399,7 @@ class Registry:
     remote: FakeRemote
     link_id: str
 
-    def client(self, auth: Any = "admin") -> httpx.Client:
+    def client(self, auth: Any = "admin") -> httpx2.Client:
         return self.live.client(auth=auth)
 
 
@@ -467,8 +467,8 @@ def test_route_matrix_covers_every_link_route() -> None:
 
 
 def _call(
-    client: httpx.Client, method: str, template: str, body: dict[str, Any] | None, link_id: str
-) -> httpx.Response:
+    client: httpx2.Client, method: str, template: str, body: dict[str, Any] | None, link_id: str
+) -> httpx2.Response:
     return client.request(
         method, template.format(link=link_id, type="refapp"), json=body, headers=NO_CHECK if method != "GET" else None
     )

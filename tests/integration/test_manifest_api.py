@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import defusedxml.ElementTree as ET
-import httpx
+import httpx2
 
 from applinks.discovery.manifest import parse_manifest
 from applinks.domain.manifest import OAUTH_2LO, OAUTH_3LO
@@ -136,5 +136,5 @@ def test_manifest_of_a_link_remote_end(tracker: LiveInstance, wiki: LiveInstance
     assert ET.fromstring(remote_xml.content).findtext("id") == wiki.application_id
     assert missing.status_code == 404
     assert missing.json()["error"] == "applinks.link.notfound"
-    with httpx.Client(base_url=tracker.url, trust_env=False) as anonymous:
+    with httpx2.Client(base_url=tracker.url, trust_env=False) as anonymous:
         assert anonymous.get(f"{MANIFEST}/{wiki.application_id}").status_code == 401

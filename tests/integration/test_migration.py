@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
+import httpx2
 
 from applinks.auth.legacy import LegacyConfiguration
 from applinks.auth.oauth1.model import OAuthLevel
@@ -40,7 +40,9 @@ def set_basic(local: LiveInstance, remote: LiveInstance, username: str, password
         assert answer.status_code == 200, answer.text
 
 
-def migrate(local: LiveInstance, remote: LiveInstance, body: dict[str, Any] | None = None, **kw: Any) -> httpx.Response:
+def migrate(
+    local: LiveInstance, remote: LiveInstance, body: dict[str, Any] | None = None, **kw: Any
+) -> httpx2.Response:
     with local.client(**kw) as client:
         return client.post(f"/rest/applinks/3.0/migration/{remote.application_id}", json=body or {})
 

@@ -7,7 +7,7 @@ import re
 from html.parser import HTMLParser
 
 import defusedxml.ElementTree as ET
-import httpx
+import httpx2
 import requests
 from fastapi import Request
 from oauthlib.oauth1 import SIGNATURE_RSA, SIGNATURE_TYPE_BODY
@@ -123,7 +123,7 @@ def test_out_of_band_verifier_and_the_access_tokens_page(make_instance: Instance
     session = OAuth1Session(consumer.key, signature_method=SIGNATURE_RSA, rsa_key=keys.private_pem, callback_uri="oob")
     session.trust_env = False
     token = session.fetch_request_token(live.url + "/plugins/servlet/oauth/request-token")["oauth_token"]
-    with httpx.Client(base_url=live.url, trust_env=False) as anonymous:
+    with httpx2.Client(base_url=live.url, trust_env=False) as anonymous:
         to_login = anonymous.get(TOKENS_PAGE)
         assert to_login.status_code == 303 and "/login?next=" in to_login.headers["location"]
     with browser(live, "alice", "alice-pw") as client:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 from urllib.parse import quote, urlencode
 
-import httpx
+import httpx2
 import pytest
 
 from tests.integration.oauth2_support import (
@@ -42,7 +42,7 @@ def _authorize_url(client: Registered, redirect: str = REDIRECT, **extra: str) -
 def _token_for(live: LiveInstance, client: Registered, user: str, scope: str | None = None) -> str:
     extra = {"scope": scope} if scope else {}
     code = redirect_params(consent(live, _authorize_url(client, **extra), user))["code"]
-    with httpx.Client(base_url=live.url, trust_env=False) as http:
+    with httpx2.Client(base_url=live.url, trust_env=False) as http:
         answer = http.post(
             TOKEN,
             data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT},
@@ -109,7 +109,7 @@ def test_http_base_url_is_refused_without_the_development_setting(make_instance:
 
 def test_consent_page_names_the_application_and_deny_redirects_access_denied(live: LiveInstance) -> None:
     client = register(live, "WRITE")
-    with httpx.Client(base_url=live.url, trust_env=False) as browser:
+    with httpx2.Client(base_url=live.url, trust_env=False) as browser:
         browser.post("/login", data={"username": "alice", "password": "alice-pw", "next": "/"})
         page = browser.get(_authorize_url(client))
     assert page.status_code == 200 and "Outside app" in page.text and "WRITE" in page.text
@@ -123,7 +123,7 @@ def test_consent_page_names_the_application_and_deny_redirects_access_denied(liv
 
 def test_consent_post_needs_the_session_csrf_token(live: LiveInstance) -> None:
     client = register(live)
-    with httpx.Client(base_url=live.url, trust_env=False) as browser:
+    with httpx2.Client(base_url=live.url, trust_env=False) as browser:
         browser.post("/login", data={"username": "alice", "password": "alice-pw", "next": "/"})
         forged = browser.post(_authorize_url(client), data={"csrf": "forged", "decision": "allow"})
     assert forged.status_code == 403 and "location" not in forged.headers
@@ -142,7 +142,7 @@ def test_consent_post_needs_the_session_csrf_token(live: LiveInstance) -> None:
 )
 def test_redirect_uri_variants_get_an_error_page_never_a_redirect(live: LiveInstance, variant: str) -> None:
     client = register(live)
-    with httpx.Client(base_url=live.url, trust_env=False) as browser:
+    with httpx2.Client(base_url=live.url, trust_env=False) as browser:
         browser.post("/login", data={"username": "alice", "password": "alice-pw", "next": "/"})
         answer = browser.get(_authorize_url(client, redirect=variant))
     assert answer.status_code == 400 and "location" not in answer.headers
@@ -152,21 +152,21 @@ def test_redirect_uri_variants_get_an_error_page_never_a_redirect(live: LiveInst
 def test_https_redirect_registered_is_not_matched_by_http_downgrade(live: LiveInstance) -> None:
     secure = "https://client.example/callback"
     client = register(live, redirects=(secure,))
-    with httpx.Client(base_url=live.url, trust_env=False) as browser:
+    with httpx2.Client(base_url=live.url, trust_env=False) as browser:
         browser.post("/login", data={"username": "alice", "password": "alice-pw", "next": "/"})
         answer = browser.get(_authorize_url(client, redirect="http://client.example/callback"))
     assert answer.status_code == 400 and "location" not in answer.headers
 
 
 def test_unknown_client_is_an_error_page(live: LiveInstance) -> None:
-    with httpx.Client(base_url=live.url, trust_env=False) as browser:
+    with httpx2.Client(base_url=live.url, trust_env=False) as browser:
         answer = browser.get(AUTHORIZE + "?" + urlencode({"response_type": "code", "client_id": "nope"}))
     assert answer.status_code == 400 and "invalid_client" in answer.text
 
 
 def test_token_endpoint_takes_forms_only_and_credentials_in_body_or_basic(live: LiveInstance) -> None:
     client = register(live)
-    with httpx.Client(base_url=live.url, trust_env=False) as http:
+    with httpx2.Client(base_url=live.url, trust_env=False) as http:
         as_json = http.post(TOKEN, json={"grant_type": "authorization_code", "code": "x"})
         assert as_json.status_code == 400
         assert (
@@ -202,7 +202,7 @@ def test_token_endpoint_takes_forms_only_and_credentials_in_body_or_basic(live: 
 
 
 def test_metadata(live: LiveInstance) -> None:
-    with httpx.Client(base_url=live.url, trust_env=False) as http:
+    with httpx2.Client(base_url=live.url, trust_env=False) as http:
         found = http.get("/rest/oauth2/latest/.well-known/oauth-authorization-server").json()
         root = http.get("/.well-known/oauth-authorization-server").json()
     assert found == root
@@ -218,9 +218,9 @@ def test_scopes_never_exceed_the_token_or_the_user(live: LiveInstance) -> None:
     admin_write = _token_for(live, write, "ada")
     admin_admin = _token_for(live, admin_scope, "ada")
     user_admin = _token_for(live, admin_scope, "alice")
-    with httpx.Client(base_url=live.url, trust_env=False) as http:
+    with httpx2.Client(base_url=live.url, trust_env=False) as http:
 
-        def get(token: str) -> httpx.Response:
+        def get(token: str) -> httpx2.Response:
             return http.get(links, headers={"Authorization": "Bearer " + token})
 
         assert get(admin_write).status_code == 403  # an administrator, but the token says WRITE
@@ -234,7 +234,7 @@ def test_token_of_a_deleted_client_is_refused(live: LiveInstance) -> None:
     token = _token_for(live, client, "alice")
     with live.client() as admin:
         assert admin.delete(f"{CLIENTS}/{client.id}").status_code == 204
-    with httpx.Client(base_url=live.url, trust_env=False) as http:
+    with httpx2.Client(base_url=live.url, trust_env=False) as http:
         answer = http.get(WHOAMI, headers={"Authorization": "Bearer " + token})
     assert answer.status_code == 401
     assert answer.headers["WWW-Authenticate"] == f'Bearer realm="{quote(live.url, safe="")}", error="invalid_token"'
@@ -243,7 +243,7 @@ def test_token_of_a_deleted_client_is_refused(live: LiveInstance) -> None:
 def test_user_revokes_an_authorised_application_on_the_page(live: LiveInstance) -> None:
     client = register(live)
     token = _token_for(live, client, "alice")
-    with httpx.Client(base_url=live.url, trust_env=False) as browser:
+    with httpx2.Client(base_url=live.url, trust_env=False) as browser:
         browser.post("/login", data={"username": "alice", "password": "alice-pw", "next": "/"})
         page = browser.get("/plugins/servlet/oauth2/authorized-applications")
         assert page.status_code == 200 and "Outside app" in page.text

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,7 +13,7 @@ from fastapi.routing import APIRoute
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
-from starlette.exceptions import StarletteDeprecationWarning
+from starlette.testclient import TestClient
 
 from applinks.domain.links import Link
 from applinks.errors import RemoteUnreachable
@@ -27,12 +26,8 @@ OPENAPI = "/rest/applinks/openapi.json"
 EXISTING = "existing-link"
 
 
-def _test_client(app: FastAPI, **kwargs: Any) -> Any:
-    """Starlette's in-process client (its warning about preferring httpx2 over httpx is not ours to fix)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", StarletteDeprecationWarning)
-        from starlette.testclient import TestClient
-
+def _test_client(app: FastAPI, **kwargs: Any) -> TestClient:
+    """Starlette's in-process client (built on httpx2, the client family applinks uses)."""
     return TestClient(app, **kwargs)
 
 

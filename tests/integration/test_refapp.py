@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from http.cookies import SimpleCookie
 
-import httpx
+import httpx2
 import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select
@@ -21,15 +21,15 @@ WHOAMI = "/plugins/servlet/applinks/whoami"
 AUTH_INFO = "/rest/applinks/1.0/authenticationinfo"
 
 
-def browser(live: LiveInstance) -> httpx.Client:
+def browser(live: LiveInstance) -> httpx2.Client:
     return live.client(auth=None, follow_redirects=False)
 
 
-def log_in(client: httpx.Client, username: str = "admin", password: str = "admin-pw", **extra: str) -> httpx.Response:
+def log_in(client: httpx2.Client, username: str = "admin", password: str = "admin-pw", **extra: str) -> httpx2.Response:
     return client.post("/login", data={"username": username, "password": password, **extra})
 
 
-def csrf_of(page: httpx.Response) -> str:
+def csrf_of(page: httpx2.Response) -> str:
     field = BeautifulSoup(page.text, "html.parser").find("input", attrs={"name": "csrf"})
     assert field is not None, "the page has no CSRF field"
     return str(field["value"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 
-import httpx
+import httpx2
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -30,14 +30,14 @@ def link_both_ways(one: LiveInstance, other: LiveInstance) -> None:
             assert created.status_code == 201, created.text
 
 
-def call_as(sender: LiveInstance, receiver: LiveInstance, user: str, path: str = WHOAMI) -> httpx.Response:
+def call_as(sender: LiveInstance, receiver: LiveInstance, user: str, path: str = WHOAMI) -> httpx2.Response:
     """A request from ``sender`` to ``receiver`` as ``user`` through the link's request factory, which
     chooses Trusted Applications (the only impersonating provider configured on these links)."""
     link = sender.instance.links.get(receiver.application_id)
     factory = sender.instance.outgoing.request_factory(link, user)
     assert factory.provider is TRUSTED_APPS_PROVIDER
     response = factory.get(path)
-    return httpx.Response(response.status_code, headers=response.headers, content=response.content)
+    return httpx2.Response(response.status_code, headers=response.headers, content=response.content)
 
 
 def test_certificate_is_published_anonymously_in_four_lines(tracker: LiveInstance, wiki: LiveInstance) -> None:

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-import httpx
+import httpx2
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -41,7 +41,7 @@ class Receiver:
     def url(self, path: str = WHOAMI) -> str:
         return self.live.url + path
 
-    def send(self, headers: dict[str, str], path: str = WHOAMI) -> httpx.Response:
+    def send(self, headers: dict[str, str], path: str = WHOAMI) -> httpx2.Response:
         with self.live.client(auth=None) as client:
             return client.get(path, headers=headers)
 
@@ -85,7 +85,7 @@ def without(name: str) -> Callable[[dict[str, str]], dict[str, str]]:
     return lambda headers: {k: v for k, v in headers.items() if k != name}
 
 
-def assert_refused(answer: httpx.Response, code: str) -> None:
+def assert_refused(answer: httpx2.Response, code: str) -> None:
     assert answer.status_code == 200  # the request went on, anonymous
     assert answer.text == ""
     assert answer.headers[Header.STATUS] == "ERROR"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import httpx
+import httpx2
 
 from applinks.identity import generic_application_id
 from tests.integration.lifecycle_fakes import closed_port_url, redirecting_server
@@ -199,7 +199,7 @@ def test_wrong_expected_id_is_refused(tracker: LiveInstance, wiki: LiveInstance)
 
 
 def test_twenty_concurrent_creates_make_one_link(tracker: LiveInstance, wiki: LiveInstance) -> None:
-    def create(_: int) -> httpx.Response:
+    def create(_: int) -> httpx2.Response:
         with wiki.client() as client:
             return client.post(FORM + "/createAppLink", json=create_body(tracker.url))
 

@@ -7,7 +7,7 @@ import threading
 import time
 from urllib.parse import quote, unquote
 
-import httpx
+import httpx2
 import pytest
 import requests
 from atlassian import Jira
@@ -54,7 +54,7 @@ def _dance(live: LiveInstance, consumer: Consumer, keys: KeyPair, user: str = "a
     return session
 
 
-def _problem(response: requests.Response | httpx.Response) -> str:
+def _problem(response: requests.Response | httpx2.Response) -> str:
     return form(response.text).get("oauth_problem", "")
 
 
@@ -152,9 +152,9 @@ def test_authlib_clients(make_instance: InstanceFactory) -> None:
     session.parse_authorization_response(answer.headers["location"])
     session.fetch_access_token(live.url + ACCESS_TOKEN)
     assert session.get(live.url + WHOAMI).text == "alice"
-    # Authlib's httpx auth, two-legged.
+    # Authlib's httpx2 auth, two-legged.
     auth = OAuth1Auth(consumer.key, signature_method="RSA-SHA1", rsa_key=keys.private_pem)
-    with httpx.Client(trust_env=False) as client:
+    with httpx2.Client(trust_env=False) as client:
         assert client.get(live.url + WHOAMI, auth=auth).text == "svc"
 
 

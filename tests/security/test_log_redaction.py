@@ -7,7 +7,7 @@ import io
 import logging
 from pathlib import Path
 
-import httpx
+import httpx2
 from uvicorn.logging import AccessFormatter
 
 from applinks.redaction import MASK
@@ -34,7 +34,7 @@ def test_the_access_log_and_our_own_lines_carry_no_secret(databases: Databases, 
     logging.getLogger("applinks").addHandler(ours_handler)
     token, verifier, code, secret = SENTINELS
     try:
-        with httpx.Client(base_url=base_url, trust_env=False) as client:
+        with httpx2.Client(base_url=base_url, trust_env=False) as client:
             client.get("/plugins/servlet/oauth/authorize", params={"oauth_token": token})
             client.get("/plugins/servlet/applinks/oauth/login-dance/access", params={"oauth_verifier": verifier})
             client.post(

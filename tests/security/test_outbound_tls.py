@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from applinks.errors import RemoteUnreachable
-from applinks.outbound.transport import AsyncOutboundClient, OutboundClient, TransportOptions
+from applinks.transport.client import AsyncOutboundClient, OutboundClient, TransportOptions
 
 NAME = "remote.test"
 NOW = dt.datetime.now(dt.UTC)

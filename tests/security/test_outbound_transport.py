@@ -13,8 +13,8 @@ from collections.abc import Callable
 import pytest
 
 from applinks.errors import AddressRefused, InvalidInput, RemoteUnreachable, UnexpectedResponse
-from applinks.outbound.policy import AddressPolicy
-from applinks.outbound.transport import AsyncOutboundClient, OutboundClient, OutboundResponse, TransportOptions
+from applinks.transport.client import AsyncOutboundClient, OutboundClient, OutboundResponse, TransportOptions
+from applinks.transport.policy import AddressPolicy
 from tests.security.outbound_servers import (
     answer,
     drip,

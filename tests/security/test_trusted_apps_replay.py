@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-import httpx
+import httpx2
 
 from applinks.auth.trusted_apps.protocol import Header
 from tests.integration.test_trusted_apps import WHOAMI, link_both_ways
@@ -23,7 +23,7 @@ def test_the_same_certificate_is_accepted_once(tracker: LiveInstance, wiki: Live
     assert enabled.status_code == 200, enabled.text
     # Headers exactly as the tracker's request factory would send them, captured once, sent twice.
     headers = tracker.instance.trusted_apps.signer.headers(wiki.url + WHOAMI, "alice", int(time.time() * 1000))
-    with httpx.Client(base_url=wiki.url, trust_env=False) as client:
+    with httpx2.Client(base_url=wiki.url, trust_env=False) as client:
         first = client.get(WHOAMI, headers=headers)
         replay = client.get(WHOAMI, headers=headers)
     assert (first.text, first.headers[Header.STATUS]) == ("alice", "OK")
@@ -31,5 +31,5 @@ def test_the_same_certificate_is_accepted_once(tracker: LiveInstance, wiki: Live
     assert replay.headers[Header.ERROR].startswith("OLD_CERT;\tCertificate already used.")
     # A fresh certificate (a new timestamp) still works.
     fresh = tracker.instance.trusted_apps.signer.headers(wiki.url + WHOAMI, "alice", int(time.time() * 1000) + 1)
-    with httpx.Client(base_url=wiki.url, trust_env=False) as client:
+    with httpx2.Client(base_url=wiki.url, trust_env=False) as client:
         assert client.get(WHOAMI, headers=fresh).text == "alice"

@@ -24,7 +24,7 @@ from applinks.domain.manifest import Manifest
 from applinks.errors import AppLinksError, RemoteMoved, UnexpectedResponse, UnexpectedStatus
 from applinks.host import HostUser
 from applinks.identity import generic_application_id
-from applinks.outbound.transport import OutboundClient, OutboundResponse
+from applinks.transport.client import OutboundClient, OutboundResponse
 
 STATUS_OAUTH_PATH = "/rest/applinks/3.0/status/{id}/oauth"
 CAPABILITIES_PATH = "/rest/applinks/3.0/capabilities"

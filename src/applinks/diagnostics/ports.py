@@ -11,7 +11,7 @@ from typing import Protocol
 from applinks.diagnostics.status import AuthLevels
 from applinks.domain.links import Link
 from applinks.host import HostUser
-from applinks.outbound.transport import OutboundResponse
+from applinks.transport.client import OutboundResponse
 
 
 class LevelStore(Protocol):

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from applinks.diagnostics.status import Finding
 from applinks.discovery.manifest import fetch_manifest
 from applinks.errors import AppLinksError, RemoteUnreachable
-from applinks.outbound.transport import OutboundClient
+from applinks.transport.client import OutboundClient
 
 log = logging.getLogger("applinks.diagnostics")
 

@@ -18,7 +18,7 @@ from applinks.errors import (
     UnexpectedResponse,
     UnexpectedStatus,
 )
-from applinks.outbound.transport import OutboundResponse
+from applinks.transport.client import OutboundResponse
 
 _KINDS = {
     "CONNECTION_REFUSED": "CONNECTION_REFUSED",

@@ -10,7 +10,7 @@ from applinks.discovery.xml import parse_xml
 from applinks.domain.manifest import Manifest
 from applinks.errors import RemoteMoved, UnexpectedResponse, UnexpectedStatus
 from applinks.identity import is_valid_application_id
-from applinks.outbound.transport import OutboundClient
+from applinks.transport.client import OutboundClient
 
 MANIFEST_PATH = "/rest/applinks/1.0/manifest"
 ICONS_PATH = "/static/applinks/icons"

@@ -1,8 +1,7 @@
-"""Every outbound HTTP call of applinks, and the API host code calls linked applications with.
+"""Authenticated calls to linked applications, and the API host code calls them with (every request goes
+through ``applinks.transport``).
 
-Transport: ``policy`` (address policy), ``network`` (pinned resolution, deadline), ``body`` (decoded-size
-cap), ``transport`` (the sync and async clients). Calling: ``links`` (``ApplicationLinks``), ``factory``
-(request factories), ``choice`` (provider choice), ``providers`` (names, OAuth 1.0a signer), ``service``
-(``instance.outgoing``), ``config``, ``tokens``, ``audit``, ``dance`` and ``grants`` (3LO on the consumer
-side), ``calls`` (ports for other areas), ``web`` (routes), ``demo_step``.
+``links`` (``ApplicationLinks``), ``factory`` (request factories), ``choice`` (provider choice), ``providers``
+(names, OAuth 1.0a signer), ``service`` (``instance.outgoing``), ``config``, ``tokens``, ``audit``, ``dance``
+and ``grants`` (3LO on the consumer side), ``calls`` (ports for other areas), ``web`` (routes), ``demo_step``.
 """

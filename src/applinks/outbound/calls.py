@@ -10,7 +10,7 @@ from applinks.host import HostUser
 from applinks.outbound.factory import RequestFactory
 from applinks.outbound.providers.names import TWO_LEGGED_OAUTH
 from applinks.outbound.service import OutgoingAuth
-from applinks.outbound.transport import OutboundResponse
+from applinks.transport.client import OutboundResponse
 
 
 class SignedCalls:

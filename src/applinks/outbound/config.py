@@ -219,7 +219,7 @@ def _text(value: Any, name: str, limit: int, *, required: bool = False) -> str:
 
 def _oauth_details(config: OutgoingConfig, given: Mapping[str, Any]) -> tuple[OutgoingConfig, str | None]:
     """Generic-remote OAuth details (protocol.md §6.2): consumer key, shared secret, endpoint URLs."""
-    from applinks.outbound.transport import check_url
+    from applinks.transport.client import check_url
 
     changes: dict[str, Any] = {}
     if "consumerKey" in given:

@@ -20,7 +20,7 @@ from applinks.host import HostUser
 from applinks.outbound.factory import oauth_problem
 from applinks.outbound.providers.oauth1 import OAuth1Auth, OAuthSigner
 from applinks.outbound.service import ACCESS_PATH, OutgoingAuth
-from applinks.outbound.transport import OutboundResponse
+from applinks.transport.client import OutboundResponse
 
 if TYPE_CHECKING:
     from applinks.outbound.tokens import PendingDance

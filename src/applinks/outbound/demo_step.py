@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from applinks.host import HostUser
 from applinks.instance import Instance
-from applinks.outbound.transport import OutboundClient
 from applinks.settings import Settings
+from applinks.transport.client import OutboundClient
 
 if TYPE_CHECKING:
     from applinks.demo import Demo, Node

@@ -11,13 +11,13 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit
 
-import httpx
+import httpx2
 
 from applinks.domain.links import Link
 from applinks.errors import AppLinksError, CredentialsRequired, InvalidInput, RemoteMoved, UnexpectedStatus
 from applinks.outbound.providers.names import ProviderName
 from applinks.outbound.tokens import AccessToken
-from applinks.outbound.transport import OutboundResponse, check_url
+from applinks.transport.client import OutboundResponse, check_url
 
 if TYPE_CHECKING:
     from applinks.outbound.service import OutgoingAuth
@@ -127,7 +127,7 @@ class _Factory:
             body = content.encode("utf-8") if isinstance(content, str) else content
         return full, sent, body
 
-    def _auth(self) -> tuple[httpx.Auth | None, AccessToken | None]:
+    def _auth(self) -> tuple[httpx2.Auth | None, AccessToken | None]:
         return self.service.auth_for(self.link, self.provider, self.user_name, self.acting_as)
 
     def _check(

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-import httpx
+import httpx2
 
 from applinks.domain.links import Link
 from applinks.errors import ConfigurationError, CredentialsRequired, ImpersonationNotAllowed, InvalidInput
@@ -33,7 +33,7 @@ from applinks.outbound.providers.names import (
 )
 from applinks.outbound.providers.oauth1 import ConsumerCredentials, OAuth1Auth, OAuthSigner
 from applinks.outbound.tokens import AccessToken, TokenStore
-from applinks.outbound.transport import AsyncOutboundClient, OutboundClient
+from applinks.transport.client import AsyncOutboundClient, OutboundClient
 
 if TYPE_CHECKING:
     from applinks.instance import Instance
@@ -169,17 +169,17 @@ class OutgoingAuth:
 
     def auth_for(
         self, link: Link, provider: ProviderName, name: str | None, acting_as: str | None = None
-    ) -> tuple[httpx.Auth | None, AccessToken | None]:
-        """The ``httpx.Auth`` for one request (looked up now: a token may have been revoked meanwhile)."""
+    ) -> tuple[httpx2.Auth | None, AccessToken | None]:
+        """The ``httpx2.Auth`` for one request (looked up now: a token may have been revoked meanwhile)."""
         if provider is ANONYMOUS:
             return None, None
         if provider is BASIC:
             config = self.config.get(link.id)
             password, _secret = self.config.secrets(link.id)
-            return httpx.BasicAuth(config.basic_username or "", password or ""), None
+            return httpx2.BasicAuth(config.basic_username or "", password or ""), None
         if provider is TRUSTED_APPS:
             trusted: Any = getattr(self.instance, "trusted_apps", None)
-            auth: httpx.Auth = trusted.auth(link.id, acting_as or name or "")
+            auth: httpx2.Auth = trusted.auth(link.id, acting_as or name or "")
             return auth, None
         consumer = self.consumer(link)
         if provider is TWO_LEGGED_OAUTH:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
+import httpx2
 from fastapi import FastAPI, Form, Request
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
@@ -19,11 +19,11 @@ from starlette.templating import Jinja2Templates
 from applinks.crypto import SecretBox
 from applinks.errors import AppLinksError, NotAuthenticated, PermissionDenied
 from applinks.instance import Instance
-from applinks.outbound.policy import Resolver
 from applinks.refapp.entities import RefappEntities, entity_type_for
 from applinks.refapp.users import SESSION_USER, UserStore
 from applinks.settings import Settings
 from applinks.storage.properties import get_property, set_property_if_absent
+from applinks.transport.policy import Resolver
 from applinks.web.app import create_app
 from applinks.web.csrf import check_csrf, csrf_token
 from applinks.web.deps import authenticate
@@ -76,7 +76,7 @@ def session_secret(instance: Instance, box: SecretBox) -> str:
 
 
 def build_app(
-    settings: Settings, *, resolver: Resolver | None = None, transport: httpx.BaseTransport | None = None
+    settings: Settings, *, resolver: Resolver | None = None, transport: httpx2.BaseTransport | None = None
 ) -> FastAPI:
     instance = Instance(settings, resolver=resolver, transport=transport)
     users = UserStore(instance.engine, settings.base_url)

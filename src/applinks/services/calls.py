@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from applinks.domain.links import Link
 from applinks.host import HostUser
-from applinks.outbound.transport import OutboundResponse
+from applinks.transport.client import OutboundResponse
 
 if TYPE_CHECKING:
     from applinks.instance import Instance

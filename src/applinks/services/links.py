@@ -25,8 +25,8 @@ from applinks.errors import (
 )
 from applinks.host import HostUser
 from applinks.identity import is_valid_application_id
-from applinks.outbound.transport import OutboundClient, check_url
 from applinks.storage import links as repo
+from applinks.transport.client import OutboundClient, check_url
 
 # Called inside the deleting transaction so that dependent rows (consumers, tokens, entity links) go too.
 DeleteHook = Callable[[Connection, Link], None]

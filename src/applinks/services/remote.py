@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
-from applinks.outbound.transport import OutboundResponse
+from applinks.transport.client import OutboundResponse
 
 MAX_MESSAGE = 300
 

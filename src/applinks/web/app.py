@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import httpx
+import httpx2
 from fastapi import FastAPI
 
 from applinks.auth.oauth1.web import install as install_oauth1
 from applinks.host import Host
 from applinks.instance import Instance
 from applinks.outbound import web as outbound_web
-from applinks.outbound.policy import Resolver
 from applinks.settings import Settings
+from applinks.transport.policy import Resolver
 from applinks.web.api import entity_links, links, manifest, relocate, wizard
 from applinks.web.api import migration as migration_api
 from applinks.web.api import oauth2 as oauth2_api
@@ -33,7 +33,7 @@ def create_app(
     *,
     instance: Instance | None = None,
     resolver: Resolver | None = None,
-    transport: httpx.BaseTransport | None = None,
+    transport: httpx2.BaseTransport | None = None,
 ) -> FastAPI:
     """Build the applinks ASGI app. The host mounts it at its base URL's path (``/`` for most hosts)."""
     if instance is None:

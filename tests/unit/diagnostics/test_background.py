@@ -10,7 +10,7 @@ import pytest
 from applinks.diagnostics.monitor import Monitor
 from applinks.diagnostics.selfcheck import SelfCheck, check_base_url
 from applinks.diagnostics.status import Finding
-from applinks.outbound.transport import OutboundClient, TransportOptions
+from applinks.transport.client import OutboundClient, TransportOptions
 from tests.faults.remotes import Peer, ScriptedRemote, closed_port, scripted_remote
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 import pytest
 
 from applinks.diagnostics.translate import from_exception, oauth_problem_of, signed_url_from_base_string
@@ -16,7 +16,7 @@ from applinks.errors import (
     UnexpectedResponse,
     UnexpectedStatus,
 )
-from applinks.outbound.transport import OutboundResponse
+from applinks.transport.client import OutboundResponse
 
 
 @pytest.mark.parametrize(
@@ -56,7 +56,7 @@ def test_credentials_required_carries_the_authorisation_uri() -> None:
 
 
 def response(status: int, body: str, **headers: str) -> OutboundResponse:
-    return OutboundResponse(status, httpx.Headers(headers), body.encode(), "http://remote/x")
+    return OutboundResponse(status, httpx2.Headers(headers), body.encode(), "http://remote/x")
 
 
 def test_problem_from_the_form_body() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-import httpx
+import httpx2
 import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, hmac
@@ -38,14 +38,14 @@ def _verify(signature: str, base: str) -> None:
     KEY.public_key().verify(base64.b64decode(signature), base.encode(), padding.PKCS1v15(), hashes.SHA1())  # noqa: S303
 
 
-def _signed(auth: httpx.Auth, request: httpx.Request) -> httpx.Request:
+def _signed(auth: httpx2.Auth, request: httpx2.Request) -> httpx2.Request:
     flow = auth.sync_auth_flow(request)
     return next(flow)
 
 
 def test_rsa_sha1_with_the_key_object_verifies_with_the_public_key() -> None:
     signer = OAuthSigner(ConsumerCredentials("Wiki:123", rsa_key=KEY), token="tok")
-    request = _signed(OAuth1Auth(signer), httpx.Request("GET", "https://jira.test/jira/rest/x?b=2&a=1"))
+    request = _signed(OAuth1Auth(signer), httpx2.Request("GET", "https://jira.test/jira/rest/x?b=2&a=1"))
     oauth = _header_params(request.headers["authorization"])
     assert oauth["oauth_signature_method"] == "RSA-SHA1"
     assert oauth["oauth_consumer_key"] == "Wiki:123"
@@ -58,7 +58,7 @@ def test_rsa_sha1_with_the_key_object_verifies_with_the_public_key() -> None:
 
 def test_two_legged_sends_no_token() -> None:
     request = _signed(
-        OAuth1Auth(OAuthSigner(ConsumerCredentials("k", rsa_key=KEY))), httpx.Request("GET", "http://a.test/")
+        OAuth1Auth(OAuthSigner(ConsumerCredentials("k", rsa_key=KEY))), httpx2.Request("GET", "http://a.test/")
     )
     assert "oauth_token" not in _header_params(request.headers["authorization"])
 
@@ -67,7 +67,7 @@ def test_impersonation_puts_the_requestor_in_the_query_and_in_the_signature() ->
     signer = OAuthSigner(ConsumerCredentials("k", rsa_key=KEY))
     request = _signed(
         OAuth1Auth(signer, requestor="alice smith"),
-        httpx.Request("GET", "http://a.test/rest?xoauth_requestor_id=mallory&x=1"),
+        httpx2.Request("GET", "http://a.test/rest?xoauth_requestor_id=mallory&x=1"),
     )
     query = parse_qsl(request.url.query.decode())
     assert ("xoauth_requestor_id", "alice smith") in query
@@ -82,7 +82,7 @@ def test_form_bodies_are_signed_and_the_callback_and_verifier_travel_in_the_head
     signer = OAuthSigner(ConsumerCredentials("k", rsa_key=KEY), callback="http://wiki.test/cb?x=1", verifier="v1")
     request = _signed(
         OAuth1Auth(signer),
-        httpx.Request("POST", "http://a.test/token", data={"field": "value"}),
+        httpx2.Request("POST", "http://a.test/token", data={"field": "value"}),
     )
     oauth = _header_params(request.headers["authorization"])
     assert oauth["oauth_callback"] == "http://wiki.test/cb?x=1"
@@ -94,7 +94,7 @@ def test_form_bodies_are_signed_and_the_callback_and_verifier_travel_in_the_head
 
 def test_hmac_sha1_with_a_shared_secret_for_generic_remotes() -> None:
     signer = OAuthSigner(ConsumerCredentials("generic", shared_secret="s3cret"), token="t", token_secret="ts")
-    request = _signed(OAuth1Auth(signer), httpx.Request("GET", "http://generic.test/api"))
+    request = _signed(OAuth1Auth(signer), httpx2.Request("GET", "http://generic.test/api"))
     oauth = _header_params(request.headers["authorization"])
     assert oauth["oauth_signature_method"] == "HMAC-SHA1"
     base = _base_string("GET", str(request.url), oauth)

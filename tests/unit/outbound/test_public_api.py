@@ -5,7 +5,7 @@ from __future__ import annotations
 import applinks
 import applinks.outbound.factory
 import applinks.outbound.links
-import applinks.outbound.transport
+import applinks.transport.client
 
 
 def test_the_calling_api_is_exported() -> None:
@@ -13,7 +13,7 @@ def test_the_calling_api_is_exported() -> None:
     assert applinks.ApplicationLink is applinks.outbound.links.ApplicationLink
     assert applinks.RequestFactory is applinks.outbound.factory.RequestFactory
     assert applinks.AsyncRequestFactory is applinks.outbound.factory.AsyncRequestFactory
-    assert applinks.OutboundResponse is applinks.outbound.transport.OutboundResponse
+    assert applinks.OutboundResponse is applinks.transport.client.OutboundResponse
     for name in ("CredentialsRequired", "AuthenticationNotConfigured", "ImpersonationNotAllowed", "RemoteMoved"):
         assert name in applinks.__all__
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import base64
 
-import httpx
+import httpx2
 import pytest
 
 from applinks.domain.links import Link
 from applinks.domain.manifest import Manifest
 from applinks.errors import InvalidInput
-from applinks.outbound.transport import OutboundResponse
 from applinks.services.auth_levels import parse_level
 from applinks.services.entity_links import check_key, check_type
 from applinks.services.lifecycle import MOVED_PROPERTY, moved_state
@@ -24,6 +23,7 @@ from applinks.services.wizard import (
     check_cloud_https,
     safe_display_url,
 )
+from applinks.transport.client import OutboundResponse
 
 
 @pytest.mark.parametrize(
@@ -75,7 +75,7 @@ def test_basic_headers() -> None:
 
 
 def _response(status: int, body: bytes, content_type: str = "application/json") -> OutboundResponse:
-    return OutboundResponse(status, httpx.Headers({"content-type": content_type}), body, "http://remote.test/x")
+    return OutboundResponse(status, httpx2.Headers({"content-type": content_type}), body, "http://remote.test/x")
 
 
 def test_remote_message_prefers_the_json_message() -> None:

@@ -6,7 +6,7 @@ import asyncio
 from types import SimpleNamespace
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from fastapi import FastAPI, Request
 from pydantic import BaseModel, Field
@@ -66,10 +66,10 @@ def _app() -> FastAPI:
     return app
 
 
-def _call(method: str, path: str, **kwargs: Any) -> httpx.Response:
-    async def run() -> httpx.Response:
-        transport = httpx.ASGITransport(app=_app(), raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+def _call(method: str, path: str, **kwargs: Any) -> httpx2.Response:
+    async def run() -> httpx2.Response:
+        transport = httpx2.ASGITransport(app=_app(), raise_app_exceptions=False)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
             return await client.request(method, path, **kwargs)
 
     return asyncio.run(run())
@@ -164,9 +164,9 @@ def test_bodies_a_cross_site_form_could_send_need_the_xsrf_opt_out(content_type:
     headers = {"Content-Type": content_type} if content_type else {}
     body = b'{"name": "x"}'
 
-    async def run(extra: dict[str, str]) -> httpx.Response:
-        transport = httpx.ASGITransport(app=_app())
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async def run(extra: dict[str, str]) -> httpx2.Response:
+        transport = httpx2.ASGITransport(app=_app())
+        async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
             # Raw bytes without a type go out with no Content-Type, like fetch() with an untyped Blob.
             request = client.build_request("POST", "/mapping", content=body, headers={**headers, **extra})
             assert request.headers.get("content-type") == content_type
@@ -184,9 +184,9 @@ def test_oversized_bodies_are_refused_while_streaming() -> None:
         for _ in range(MAX_BODY // 1000 + 2):
             yield b"x" * 1000
 
-    async def run() -> httpx.Response:
-        transport = httpx.ASGITransport(app=_app())
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async def run() -> httpx2.Response:
+        transport = httpx2.ASGITransport(app=_app())
+        async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
             # Chunked: no Content-Length to refuse early, so the cap applies while reading.
             return await client.post("/mapping", content=chunks(), headers={"Content-Type": "application/json"})
 

@@ -8,7 +8,7 @@ from applinks.auth.oauth1.keys import normalise_public_key
 from applinks.auth.oauth1.model import ConsumerInfo
 from applinks.discovery.xml import parse_xml
 from applinks.errors import InvalidInput, RemoteMoved, UnexpectedResponse, UnexpectedStatus
-from applinks.outbound.transport import OutboundClient
+from applinks.transport.client import OutboundClient
 
 CONSUMER_INFO_PATH = "/plugins/servlet/oauth/consumer-info"
 

@@ -29,11 +29,11 @@ from applinks.domain.links import Link
 from applinks.errors import Conflict, InvalidInput, LinkNotFound, PermissionDenied
 from applinks.host import Host, HostUser
 from applinks.identity import Identity
-from applinks.outbound.transport import OutboundClient
 from applinks.settings import Settings
 from applinks.storage import links as links_repo
 from applinks.storage import oauth_consumers as repo
 from applinks.storage.properties import get_property, set_property_if_absent
+from applinks.transport.client import OutboundClient
 
 CONSUMER_KEY_PROPERTY = "oauth_consumer_key"
 MIN_SHARED_SECRET = 8

@@ -38,10 +38,10 @@ from applinks.errors import (
     UnexpectedResponse,
     UnexpectedStatus,
 )
-from applinks.outbound.transport import OutboundClient
 from applinks.storage import links as links_repo
 from applinks.storage import trusted_apps as repo
 from applinks.storage.oauth_nonces import NonceStore, SqlNonceStore
+from applinks.transport.client import OutboundClient
 
 MAX_CERTIFICATE_BYTES = 16 * 1024
 MAX_TIMEOUT_MS = 10 * 60 * 1000
@@ -179,7 +179,7 @@ class TrustedAppsService:
             return repo.outgoing_enabled(conn, link_id)
 
     def auth(self, link_id: str, username: str) -> TrustedAppsAuth:
-        """The ``httpx.Auth`` sending requests on this link as ``username`` (outgoing must be enabled)."""
+        """The ``httpx2.Auth`` sending requests on this link as ``username`` (outgoing must be enabled)."""
         if not self.outgoing_enabled(link_id):
             raise Conflict(
                 "Trusted Applications is not enabled for outgoing requests on this link",

@@ -1,4 +1,4 @@
-"""The sending side: the six v2 headers for (URL, user, time), and an ``httpx.Auth`` that adds them."""
+"""The sending side: the six v2 headers for (URL, user, time), and an ``httpx2.Auth`` that adds them."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import secrets
 import time
 from collections.abc import Callable, Generator
 
-import httpx
+import httpx2
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
@@ -33,7 +33,7 @@ def new_secret_key() -> bytes:
 
 
 class TrustedAppsSigner:
-    """Signs requests as this application: a pure object, no I/O (the ``httpx.Auth`` below wraps it)."""
+    """Signs requests as this application: a pure object, no I/O (the ``httpx2.Auth`` below wraps it)."""
 
     def __init__(
         self, application_id: str, private_key: rsa.RSAPrivateKey, *, clock: Callable[[], float] = time.time
@@ -62,20 +62,20 @@ class TrustedAppsSigner:
         }
 
 
-def signed_url(request: httpx.Request) -> str:
+def signed_url(request: httpx2.Request) -> str:
     """The URL the caller asked for, even when the hardened transport has pinned the host to an address:
     the ``Host`` header still names it."""
     host = request.headers.get("host") or request.url.netloc.decode("ascii")
     return f"{request.url.scheme}://{host}{request.url.raw_path.decode('ascii')}"
 
 
-class TrustedAppsAuth(httpx.Auth):
-    """``httpx`` auth flow adding the Trusted Applications headers for one user (sync and async clients)."""
+class TrustedAppsAuth(httpx2.Auth):
+    """``httpx2`` auth flow adding the Trusted Applications headers for one user (sync and async clients)."""
 
     def __init__(self, signer: TrustedAppsSigner, username: str) -> None:
         self.signer = signer
         self.username = username
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+    def auth_flow(self, request: httpx2.Request) -> Generator[httpx2.Request, httpx2.Response, None]:
         request.headers.update(self.signer.headers(signed_url(request), self.username))
         yield request

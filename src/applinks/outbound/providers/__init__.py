@@ -1,1 +1,1 @@
-"""Outgoing authentication providers: their names, the OAuth 1.0a signer and the ``httpx`` auth flows."""
+"""Outgoing authentication providers: their names, the OAuth 1.0a signer and the ``httpx2`` auth flows."""

@@ -1,5 +1,5 @@
 """OAuth 1.0a on the consumer side: a plain signer over Authlib's client (RSA-SHA1 with the instance key
-object, or HMAC-SHA1 for generic remotes) and the ``httpx.Auth`` flow that serves sync and async clients."""
+object, or HMAC-SHA1 for generic remotes) and the ``httpx2.Auth`` flow that serves sync and async clients."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+import httpx2
 from authlib.oauth1 import SIGNATURE_HMAC_SHA1, SIGNATURE_RSA_SHA1, ClientAuth, OAuth1Request
 from authlib.oauth1.rfc5849.signature import generate_signature_base_string
 from cryptography.hazmat.primitives import hashes
@@ -91,7 +91,7 @@ class OAuthSigner:
         return value
 
 
-class OAuth1Auth(httpx.Auth):
+class OAuth1Auth(httpx2.Auth):
     """Adds the OAuth 1.0a ``Authorization`` header; with ``requestor`` (2LOi) also ``xoauth_requestor_id``
     in the query string, which makes it part of the signature too."""
 
@@ -99,7 +99,7 @@ class OAuth1Auth(httpx.Auth):
         self.signer = signer
         self.requestor = requestor
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+    def auth_flow(self, request: httpx2.Request) -> Generator[httpx2.Request, httpx2.Response, None]:
         if self.requestor is not None:
             request.url = request.url.copy_remove_param(REQUESTOR_PARAM).copy_add_param(REQUESTOR_PARAM, self.requestor)
         request.headers["Authorization"] = self.signer.authorization(

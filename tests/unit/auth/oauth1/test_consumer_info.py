@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 import pytest
 
 from applinks.auth.oauth1.consumer_info import consumer_info_xml, fetch_consumer_info, parse_consumer_info
 from applinks.auth.oauth1.model import ConsumerInfo
 from applinks.errors import RemoteMoved, UnexpectedResponse, UnexpectedStatus
-from applinks.outbound.transport import OutboundClient, TransportOptions
+from applinks.transport.client import OutboundClient, TransportOptions
 from tests.integration.oauth1_support import key_pair
 
 
@@ -50,7 +50,7 @@ def test_garbage_entities_and_oversized_answers_are_refused(body: bytes) -> None
         parse_consumer_info(body)
 
 
-def _client(handler: httpx.MockTransport) -> OutboundClient:
+def _client(handler: httpx2.MockTransport) -> OutboundClient:
     # Responses are built with streams: the outbound client reads bodies incrementally (with its caps).
     return OutboundClient(TransportOptions(), resolver=lambda host, port: ["127.0.0.1"], transport=handler)
 
@@ -59,12 +59,12 @@ def test_fetch_reads_the_remote_consumer_info() -> None:
     info = ConsumerInfo(key="Wiki:9", name="Wiki", public_key=key_pair().public_b64)
     seen: list[str] = []
 
-    def answer(request: httpx.Request) -> httpx.Response:
+    def answer(request: httpx2.Request) -> httpx2.Response:
         seen.append(request.url.path)
-        body = httpx.ByteStream(consumer_info_xml(info))
-        return httpx.Response(200, stream=body, headers={"content-type": "application/xml"})
+        body = httpx2.ByteStream(consumer_info_xml(info))
+        return httpx2.Response(200, stream=body, headers={"content-type": "application/xml"})
 
-    client = _client(httpx.MockTransport(answer))
+    client = _client(httpx2.MockTransport(answer))
     try:
         assert fetch_consumer_info(client, "http://wiki.test:8080/ctx/") == info
     finally:
@@ -75,18 +75,20 @@ def test_fetch_reads_the_remote_consumer_info() -> None:
 def test_fetch_reports_redirects_and_bad_statuses_without_following() -> None:
     calls: list[str] = []
 
-    def redirect(request: httpx.Request) -> httpx.Response:
+    def redirect(request: httpx2.Request) -> httpx2.Response:
         calls.append(str(request.url))
-        return httpx.Response(302, headers={"location": "http://169.254.169.254/latest"}, stream=httpx.ByteStream(b""))
+        return httpx2.Response(
+            302, headers={"location": "http://169.254.169.254/latest"}, stream=httpx2.ByteStream(b"")
+        )
 
-    client = _client(httpx.MockTransport(redirect))
+    client = _client(httpx2.MockTransport(redirect))
     try:
         with pytest.raises(RemoteMoved):
             fetch_consumer_info(client, "http://wiki.test")
     finally:
         client.close()
     assert len(calls) == 1
-    client = _client(httpx.MockTransport(lambda request: httpx.Response(500, stream=httpx.ByteStream(b"boom"))))
+    client = _client(httpx2.MockTransport(lambda request: httpx2.Response(500, stream=httpx2.ByteStream(b"boom"))))
     try:
         with pytest.raises(UnexpectedStatus):
             fetch_consumer_info(client, "http://wiki.test")

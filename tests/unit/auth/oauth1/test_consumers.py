@@ -3,7 +3,7 @@ this instance's consumer key, and rows going away with their link."""
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 import pytest
 from sqlalchemy import func, select
 
@@ -190,12 +190,12 @@ def test_own_consumer_key_is_fixed_once(settings: Settings) -> None:
 
 
 def _remote_instance(settings: Settings, body: bytes) -> Instance:
-    def answer(request: httpx.Request) -> httpx.Response:
+    def answer(request: httpx2.Request) -> httpx2.Response:
         assert request.url.path.endswith("/plugins/servlet/oauth/consumer-info")
-        return httpx.Response(200, stream=httpx.ByteStream(body), headers={"content-type": "application/xml"})
+        return httpx2.Response(200, stream=httpx2.ByteStream(body), headers={"content-type": "application/xml"})
 
     return Instance(
-        settings, FakeHost(), resolver=lambda host, port: ["127.0.0.1"], transport=httpx.MockTransport(answer)
+        settings, FakeHost(), resolver=lambda host, port: ["127.0.0.1"], transport=httpx2.MockTransport(answer)
     )
 
 

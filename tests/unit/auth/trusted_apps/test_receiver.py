@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
+import httpx2
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -78,9 +78,9 @@ def test_recorded_headers_are_added_once_even_when_host_and_applinks_both_instal
     outer = Starlette(routes=[Route("/host", _recording), Mount("/", inner)])
     outer.add_middleware(ResponseHeadersMiddleware)
 
-    async def run() -> list[httpx.Response]:
-        transport = httpx.ASGITransport(app=outer)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async def run() -> list[httpx2.Response]:
+        transport = httpx2.ASGITransport(app=outer)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
             return [await client.get(p) for p in ("/ok", "/no", "/host")]
 
     ok, refused, host = asyncio.run(run())

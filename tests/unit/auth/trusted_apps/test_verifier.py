@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-import httpx
+import httpx2
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -61,7 +61,7 @@ def check(
     def lookup(app_id: str) -> TrustedApp | None:
         return known if app_id == known.application_id else None
 
-    request = SignedRequest(httpx.Headers(headers), remote, url, path, forwarded or [])
+    request = SignedRequest(httpx2.Headers(headers), remote, url, path, forwarded or [])
     return verify(request, lookup, USERS.get, NOW)
 
 
@@ -239,14 +239,14 @@ def test_url_patterns() -> None:
 
 def test_auth_flow_signs_the_url_named_by_the_host_header() -> None:
     """The hardened transport pins the host to an address; the signature must cover the URL asked for."""
-    seen: list[httpx.Request] = []
+    seen: list[httpx2.Request] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         seen.append(request)
-        return httpx.Response(200)
+        return httpx2.Response(200)
 
     auth = TrustedAppsAuth(TrustedAppsSigner(APP_ID, KEY, clock=lambda: NOW / 1000), "alice")
-    with httpx.Client(transport=httpx.MockTransport(handler), auth=auth) as client:
+    with httpx2.Client(transport=httpx2.MockTransport(handler), auth=auth) as client:
         client.get("http://10.9.8.7:9000/plugins/servlet/applinks/whoami?a=1&b=%20", headers={"Host": "127.0.0.1:9000"})
     request = seen[0]
     assert signed_url(request) == URL

@@ -1,7 +1,7 @@
-"""The network layer under httpx: resolve once, check the address policy, connect to the checked address,
+"""The network layer under httpx2: resolve once, check the address policy, connect to the checked address,
 and bound every socket operation by the call's overall deadline.
 
-httpx asks its connection pool for ``connect_tcp(host, port)``; doing the policy check *there* means the
+httpx2 asks its connection pool for ``connect_tcp(host, port)``; doing the policy check *there* means the
 address checked is the address connected to (no DNS rebinding between check and connect), TLS still
 verifies the certificate against the host name, and pooled connections were all checked when made.
 """
@@ -10,20 +10,21 @@ from __future__ import annotations
 
 import ssl
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
 import anyio.to_thread
-import httpcore
+import httpcore2
 
-from applinks.outbound.policy import AddressPolicy, Resolver
+from applinks.transport.policy import AddressPolicy, Resolver
 
 # The monotonic time by which the current outbound call must be finished (set per call by the clients).
 DEADLINE: ContextVar[float | None] = ContextVar("applinks_outbound_deadline", default=None)
 
 
-class DeadlineExceeded(httpcore.ReadTimeout):
+class DeadlineExceeded(httpcore2.ReadTimeout):
     """The overall deadline of a call passed (a slow drip that per-read timeouts alone would not cut)."""
 
 
@@ -38,8 +39,36 @@ def bounded(timeout: float | None) -> float | None:
     return remaining if timeout is None else min(timeout, remaining)
 
 
-class _Stream(httpcore.NetworkStream):
-    def __init__(self, inner: httpcore.NetworkStream) -> None:
+class _Attempts:
+    """The checked addresses of one connect, tried in order; when none accepts, the last refusal is raised."""
+
+    def __init__(self, addresses: list[str]) -> None:
+        self.addresses = addresses
+        self._failure: httpcore2.ConnectError | None = None
+
+    @contextmanager
+    def one(self) -> Iterator[None]:
+        """One address: a refused connect is remembered and the next address tried."""
+        try:
+            yield
+        except httpcore2.ConnectError as exc:
+            self._failure = exc
+
+    def failure(self) -> httpcore2.ConnectError:
+        assert self._failure is not None  # policy.check never returns an empty list
+        return self._failure
+
+
+class _Pinned:
+    """What both backends hold: the policy, the resolver and the inner (sync or anyio) backend."""
+
+    def __init__(self, policy: AddressPolicy, resolver: Resolver) -> None:
+        self.policy = policy
+        self.resolver = resolver
+
+
+class _Stream(httpcore2.NetworkStream):
+    def __init__(self, inner: httpcore2.NetworkStream) -> None:
         self._inner = inner
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
@@ -53,20 +82,17 @@ class _Stream(httpcore.NetworkStream):
 
     def start_tls(
         self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
-    ) -> httpcore.NetworkStream:
+    ) -> httpcore2.NetworkStream:
         return _Stream(self._inner.start_tls(ssl_context, server_hostname, bounded(timeout)))
 
     def get_extra_info(self, info: str) -> Any:
         return self._inner.get_extra_info(info)
 
 
-class PinnedBackend(httpcore.NetworkBackend):
+class PinnedBackend(_Pinned, httpcore2.NetworkBackend):
     """Synchronous backend: every connection goes to an address the policy allowed."""
 
-    def __init__(self, policy: AddressPolicy, resolver: Resolver) -> None:
-        self.policy = policy
-        self.resolver = resolver
-        self._inner = httpcore.SyncBackend()
+    _inner = httpcore2.SyncBackend()
 
     def connect_tcp(
         self,
@@ -75,30 +101,24 @@ class PinnedBackend(httpcore.NetworkBackend):
         timeout: float | None = None,
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        addresses = self.policy.check(host, self.resolver(host, port))
-        failure: Exception | None = None
-        for address in addresses:
-            try:
-                stream = self._inner.connect_tcp(address, port, bounded(timeout), local_address, socket_options)
-            except httpcore.ConnectError as exc:
-                failure = exc
-                continue
-            return _Stream(stream)
-        assert failure is not None
-        raise failure
+    ) -> httpcore2.NetworkStream:
+        attempts = _Attempts(self.policy.check(host, self.resolver(host, port)))
+        for address in attempts.addresses:
+            with attempts.one():
+                return _Stream(self._inner.connect_tcp(address, port, bounded(timeout), local_address, socket_options))
+        raise attempts.failure()
 
     def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.NetworkStream:
-        raise httpcore.ConnectError("outbound calls never use unix sockets")
+    ) -> httpcore2.NetworkStream:
+        raise httpcore2.ConnectError("outbound calls never use unix sockets")
 
     def sleep(self, seconds: float) -> None:
         time.sleep(seconds)
 
 
-class _AsyncStream(httpcore.AsyncNetworkStream):
-    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
+class _AsyncStream(httpcore2.AsyncNetworkStream):
+    def __init__(self, inner: httpcore2.AsyncNetworkStream) -> None:
         self._inner = inner
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
@@ -112,20 +132,17 @@ class _AsyncStream(httpcore.AsyncNetworkStream):
 
     async def start_tls(
         self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
-    ) -> httpcore.AsyncNetworkStream:
+    ) -> httpcore2.AsyncNetworkStream:
         return _AsyncStream(await self._inner.start_tls(ssl_context, server_hostname, bounded(timeout)))
 
     def get_extra_info(self, info: str) -> Any:
         return self._inner.get_extra_info(info)
 
 
-class AsyncPinnedBackend(httpcore.AsyncNetworkBackend):
+class AsyncPinnedBackend(_Pinned, httpcore2.AsyncNetworkBackend):
     """Asynchronous backend with the same rules; resolution runs in a worker thread (it blocks)."""
 
-    def __init__(self, policy: AddressPolicy, resolver: Resolver) -> None:
-        self.policy = policy
-        self.resolver = resolver
-        self._inner = httpcore.AnyIOBackend()
+    _inner = httpcore2.AnyIOBackend()
 
     async def connect_tcp(
         self,
@@ -134,24 +151,18 @@ class AsyncPinnedBackend(httpcore.AsyncNetworkBackend):
         timeout: float | None = None,
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        resolved = await anyio.to_thread.run_sync(self.resolver, host, port)
-        addresses = self.policy.check(host, resolved)
-        failure: Exception | None = None
-        for address in addresses:
-            try:
+    ) -> httpcore2.AsyncNetworkStream:
+        attempts = _Attempts(self.policy.check(host, await anyio.to_thread.run_sync(self.resolver, host, port)))
+        for address in attempts.addresses:
+            with attempts.one():
                 stream = await self._inner.connect_tcp(address, port, bounded(timeout), local_address, socket_options)
-            except httpcore.ConnectError as exc:
-                failure = exc
-                continue
-            return _AsyncStream(stream)
-        assert failure is not None
-        raise failure
+                return _AsyncStream(stream)
+        raise attempts.failure()
 
     async def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.AsyncNetworkStream:
-        raise httpcore.ConnectError("outbound calls never use unix sockets")
+    ) -> httpcore2.AsyncNetworkStream:
+        raise httpcore2.ConnectError("outbound calls never use unix sockets")
 
     async def sleep(self, seconds: float) -> None:
         await anyio.sleep(seconds)

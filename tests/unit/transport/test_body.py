@@ -8,7 +8,7 @@ import zlib
 import pytest
 
 from applinks.errors import UnexpectedResponse
-from applinks.outbound.body import BoundedDecoder
+from applinks.transport.body import BoundedDecoder
 
 
 def _decode(encoding: str | None, raw: bytes, limit: int, chunk: int = 4096) -> bytes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from applinks.errors import AddressRefused, RemoteUnreachable
-from applinks.outbound.policy import AddressPolicy, unwrap
+from applinks.transport.policy import AddressPolicy, unwrap
 
 ALWAYS_REFUSED = [
     "169.254.169.254",  # cloud metadata

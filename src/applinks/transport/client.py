@@ -12,19 +12,20 @@ from __future__ import annotations
 import json
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypedDict, TypeVar, Unpack
 from urllib.parse import urlsplit
 
-import httpcore
-import httpx
+import httpcore2
+import httpx2
 
 from applinks.errors import InvalidInput, RemoteUnreachable, UnexpectedResponse
-from applinks.outbound.body import ACCEPT_ENCODING, BoundedDecoder
-from applinks.outbound.network import DEADLINE, AsyncPinnedBackend, PinnedBackend
-from applinks.outbound.policy import AddressPolicy, Resolver, system_resolver
 from applinks.settings import Settings
+from applinks.transport.body import ACCEPT_ENCODING, BoundedDecoder
+from applinks.transport.network import DEADLINE, AsyncPinnedBackend, PinnedBackend
+from applinks.transport.policy import AddressPolicy, Resolver, system_resolver
 
 
 @dataclass(slots=True)
@@ -32,7 +33,7 @@ class OutboundResponse:
     """A fully read response (capped and decoded), with the URL as the caller asked for it."""
 
     status_code: int
-    headers: httpx.Headers
+    headers: httpx2.Headers
     content: bytes
     url: str
     elapsed: float = 0.0
@@ -92,9 +93,9 @@ class TransportOptions:
             context.verify_mode = ssl.CERT_NONE
         return context
 
-    def timeout(self, deadline: float | None = None) -> httpx.Timeout:
+    def timeout(self, deadline: float | None = None) -> httpx2.Timeout:
         read = max(self.read_timeout, deadline or 0.0)
-        return httpx.Timeout(connect=self.connect_timeout, read=read, write=read, pool=self.connect_timeout)
+        return httpx2.Timeout(connect=self.connect_timeout, read=read, write=read, pool=self.connect_timeout)
 
 
 def check_url(url: str) -> tuple[str, str, int]:
@@ -134,15 +135,15 @@ def _ssl_kind(exc: BaseException) -> tuple[str, str] | None:
 
 
 def network_error(url: str, exc: Exception, started: float, deadline: float) -> RemoteUnreachable:
-    """The typed error for an httpx failure."""
-    if isinstance(exc, httpx.TimeoutException):
+    """The typed error for an httpx2 failure."""
+    if isinstance(exc, httpx2.TimeoutException):
         if time.monotonic() - started >= deadline - 0.05:
             return RemoteUnreachable(
                 f"{url} did not finish answering within the {deadline:g} s deadline; the call was cut off",
                 kind="TIMEOUT",
                 url=url,
             )
-        what = "accept a connection" if isinstance(exc, httpx.ConnectTimeout) else "answer"
+        what = "accept a connection" if isinstance(exc, httpx2.ConnectTimeout) else "answer"
         return RemoteUnreachable(f"{url} did not {what} in time", kind="TIMEOUT", url=url)
     tls = _ssl_kind(exc)
     if tls is not None:
@@ -156,6 +157,26 @@ def network_error(url: str, exc: Exception, started: float, deadline: float) -> 
     return RemoteUnreachable(f"{url} cannot be reached: {exc}", kind="CONNECTION_REFUSED", url=url)
 
 
+TransportT = TypeVar("TransportT")
+
+
+class Given(TypedDict, Generic[TransportT], total=False):
+    """What a client may be given besides its options: a resolver (tests resolve names themselves) and a
+    transport (tests answer in process; the address policy is then checked before sending)."""
+
+    resolver: Resolver | None
+    transport: TransportT | None
+
+
+class CallOptions(TypedDict, total=False):
+    """The options of one call: extra headers, a body, a deadline of its own, and the authentication flow."""
+
+    headers: Mapping[str, str] | None
+    content: bytes | None
+    timeout: float | None
+    auth: httpx2.Auth | None
+
+
 class _Base:
     def __init__(self, options: TransportOptions, resolver: Resolver | None, injected: bool) -> None:
         self.options = options
@@ -163,99 +184,118 @@ class _Base:
         # A transport handed in by a test bypasses the pinned backend: check the policy up front instead.
         self._injected = injected
 
-    def _prepare(
-        self, method: str, url: str, headers: Mapping[str, str] | None, timeout: float | None
-    ) -> tuple[dict[str, str], float]:
+    def _rules(self) -> dict[str, Any]:
+        return {
+            "follow_redirects": False,
+            "trust_env": False,  # never route through environment proxies
+            "timeout": self.options.timeout(),
+        }
+
+    def _exchange(self, url: str, call: CallOptions) -> AbstractContextManager[_Exchange]:
+        """Check ``url`` and open one call's exchange (the part the sync and async clients share)."""
         _scheme, host, port = check_url(url)
         if self._injected:
             self.options.policy.check(host, self.resolver(host, port))
+        headers = call.get("headers")
         merged = {"Accept-Encoding": ACCEPT_ENCODING, **(dict(headers) if headers else {})}
-        return merged, timeout or self.options.deadline
+        return _bounded(_Exchange(url, merged, call, self.options))
 
 
-# httpx's defaults (httpx.Limits()), which building the pool by hand would otherwise lose: httpcore's own
+@dataclass(slots=True)
+class _Exchange:
+    """One call as both clients make it: the headers and timeouts to send with, the decoder of the answer and
+    the typed result. The clients only do the I/O in between."""
+
+    url: str
+    headers: dict[str, str]
+    call: CallOptions
+    options: TransportOptions
+    started: float = 0.0
+
+    @property
+    def deadline(self) -> float:
+        return self.call.get("timeout") or self.options.deadline
+
+    @property
+    def arguments(self) -> dict[str, Any]:
+        """What the httpx2 client sends with: redirects are never followed (the caller sees every 3xx)."""
+        return {
+            "headers": self.headers,
+            "content": self.call.get("content"),
+            "timeout": self.options.timeout(self.call.get("timeout")),
+            "auth": self.call.get("auth"),
+        }
+
+    def decoder(self, response: httpx2.Response) -> BoundedDecoder:
+        return BoundedDecoder(response.headers.get("content-encoding"), self.options.max_bytes, self.url)
+
+    def result(self, response: httpx2.Response, decoder: BoundedDecoder) -> OutboundResponse:
+        body = decoder.finish()
+        return OutboundResponse(response.status_code, response.headers, body, self.url, time.monotonic() - self.started)
+
+
+@contextmanager
+def _bounded(exchange: _Exchange) -> Iterator[_Exchange]:
+    """Run one exchange under its overall deadline; an httpx2 failure becomes a typed ``RemoteUnreachable``."""
+    exchange.started = time.monotonic()
+    token = DEADLINE.set(exchange.started + exchange.deadline)
+    try:
+        yield exchange
+    except httpx2.HTTPError as exc:
+        raise network_error(exchange.url, exc, exchange.started, exchange.deadline) from exc
+    finally:
+        DEADLINE.reset(token)
+
+
+# httpx2's defaults (httpx2.Limits()), which building the pool by hand would otherwise lose: httpcore2's own
 # default is 10 connections, so ten hanging remotes would stall every other outbound call.
 MAX_CONNECTIONS = 100
 MAX_KEEPALIVE = 20
 
 
-class _PinnedTransport(httpx.HTTPTransport):
+def _pool(context: ssl.SSLContext, backend: object) -> dict[str, Any]:
+    return {
+        "ssl_context": context,
+        "network_backend": backend,
+        "max_connections": MAX_CONNECTIONS,
+        "max_keepalive_connections": MAX_KEEPALIVE,
+    }
+
+
+class _PinnedTransport(httpx2.HTTPTransport):
     def __init__(self, options: TransportOptions, resolver: Resolver) -> None:
         context = options.ssl_context()
         super().__init__(verify=context, trust_env=False)
-        # httpx (pinned < 0.29) builds its pool without a network-backend hook; this is the one seam.
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=context,
-            network_backend=PinnedBackend(options.policy, resolver),
-            max_connections=MAX_CONNECTIONS,
-            max_keepalive_connections=MAX_KEEPALIVE,
-        )
+        # httpx2 builds its pool without a network-backend hook; replacing the pool is the one seam.
+        self._pool = httpcore2.ConnectionPool(**_pool(context, PinnedBackend(options.policy, resolver)))
 
 
-class _AsyncPinnedTransport(httpx.AsyncHTTPTransport):
+class _AsyncPinnedTransport(httpx2.AsyncHTTPTransport):
     def __init__(self, options: TransportOptions, resolver: Resolver) -> None:
         context = options.ssl_context()
         super().__init__(verify=context, trust_env=False)
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=context,
-            network_backend=AsyncPinnedBackend(options.policy, resolver),
-            max_connections=MAX_CONNECTIONS,
-            max_keepalive_connections=MAX_KEEPALIVE,
-        )
+        self._pool = httpcore2.AsyncConnectionPool(**_pool(context, AsyncPinnedBackend(options.policy, resolver)))
 
 
 class OutboundClient(_Base):
     """Synchronous outbound HTTP used by every call applinks makes to another application."""
 
-    def __init__(
-        self,
-        options: TransportOptions,
-        *,
-        resolver: Resolver | None = None,
-        transport: httpx.BaseTransport | None = None,
-    ) -> None:
-        super().__init__(options, resolver, transport is not None)
-        self._client = httpx.Client(
-            transport=transport or _PinnedTransport(options, self.resolver),
-            follow_redirects=False,
-            trust_env=False,  # never route through environment proxies
-            timeout=options.timeout(),
-        )
+    def __init__(self, options: TransportOptions, **given: Unpack[Given[httpx2.BaseTransport]]) -> None:
+        injected = given.get("transport")
+        super().__init__(options, given.get("resolver"), injected is not None)
+        transport = injected or _PinnedTransport(options, self.resolver)
+        self._client = httpx2.Client(transport=transport, **self._rules())
 
     def close(self) -> None:
         self._client.close()
 
-    def request(
-        self,
-        method: str,
-        url: str,
-        *,
-        headers: Mapping[str, str] | None = None,
-        content: bytes | None = None,
-        timeout: float | None = None,
-        auth: httpx.Auth | None = None,
-    ) -> OutboundResponse:
+    def request(self, method: str, url: str, **call: Unpack[CallOptions]) -> OutboundResponse:
         """Send one request and read the whole (capped) answer within the deadline."""
-        merged, deadline = self._prepare(method, url, headers, timeout)
-        started = time.monotonic()
-        token = DEADLINE.set(started + deadline)
-        try:
-            request = self._client.build_request(
-                method, url, headers=merged, content=content, timeout=self.options.timeout(timeout)
-            )
-            response = self._client.send(request, stream=True, auth=auth)
-            try:
-                decoder = BoundedDecoder(response.headers.get("content-encoding"), self.options.max_bytes, url)
-                for chunk in response.iter_raw():
-                    decoder.feed(chunk)
-                body = decoder.finish()
-            finally:
-                response.close()
-        except httpx.HTTPError as exc:
-            raise network_error(url, exc, started, deadline) from exc
-        finally:
-            DEADLINE.reset(token)
-        return OutboundResponse(response.status_code, response.headers, body, url, time.monotonic() - started)
+        with self._exchange(url, call) as exchange, self._client.stream(method, url, **exchange.arguments) as response:
+            decoder = exchange.decoder(response)
+            for chunk in response.iter_raw():
+                decoder.feed(chunk)
+        return exchange.result(response, decoder)
 
     def get(self, url: str, *, headers: Mapping[str, str] | None = None) -> OutboundResponse:
         return self.request("GET", url, headers=headers)
@@ -264,54 +304,23 @@ class OutboundClient(_Base):
 class AsyncOutboundClient(_Base):
     """The same rules for asyncio/anyio callers."""
 
-    def __init__(
-        self,
-        options: TransportOptions,
-        *,
-        resolver: Resolver | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        super().__init__(options, resolver, transport is not None)
-        self._client = httpx.AsyncClient(
-            transport=transport or _AsyncPinnedTransport(options, self.resolver),
-            follow_redirects=False,
-            trust_env=False,
-            timeout=options.timeout(),
+    def __init__(self, options: TransportOptions, **given: Unpack[Given[httpx2.AsyncBaseTransport]]) -> None:
+        injected = given.get("transport")
+        super().__init__(options, given.get("resolver"), injected is not None)
+        self._client = httpx2.AsyncClient(
+            transport=injected or _AsyncPinnedTransport(options, self.resolver), **self._rules()
         )
 
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    async def request(
-        self,
-        method: str,
-        url: str,
-        *,
-        headers: Mapping[str, str] | None = None,
-        content: bytes | None = None,
-        timeout: float | None = None,
-        auth: httpx.Auth | None = None,
-    ) -> OutboundResponse:
-        merged, deadline = self._prepare(method, url, headers, timeout)
-        started = time.monotonic()
-        token = DEADLINE.set(started + deadline)
-        try:
-            request = self._client.build_request(
-                method, url, headers=merged, content=content, timeout=self.options.timeout(timeout)
-            )
-            response = await self._client.send(request, stream=True, auth=auth)
-            try:
-                decoder = BoundedDecoder(response.headers.get("content-encoding"), self.options.max_bytes, url)
+    async def request(self, method: str, url: str, **call: Unpack[CallOptions]) -> OutboundResponse:
+        with self._exchange(url, call) as exchange:
+            async with self._client.stream(method, url, **exchange.arguments) as response:
+                decoder = exchange.decoder(response)
                 async for chunk in response.aiter_raw():
                     decoder.feed(chunk)
-                body = decoder.finish()
-            finally:
-                await response.aclose()
-        except httpx.HTTPError as exc:
-            raise network_error(url, exc, started, deadline) from exc
-        finally:
-            DEADLINE.reset(token)
-        return OutboundResponse(response.status_code, response.headers, body, url, time.monotonic() - started)
+        return exchange.result(response, decoder)
 
     async def get(self, url: str, *, headers: Mapping[str, str] | None = None) -> OutboundResponse:
         return await self.request("GET", url, headers=headers)
