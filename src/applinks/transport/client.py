@@ -99,7 +99,8 @@ class TransportOptions:
 
 
 def check_url(url: str) -> tuple[str, str, int]:
-    """Validate an outbound URL: http(s), a host, no user information. Returns (scheme, host, port)."""
+    """Validate an outbound URL: http(s), a host httpx2 can send to, no user information; ``InvalidInput``
+    otherwise. Returns (scheme, host, port)."""
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -111,6 +112,12 @@ def check_url(url: str) -> tuple[str, str, int]:
         raise InvalidInput(f"{url!r} has no host", key="applinks.url.invalid")
     if parts.username is not None or "@" in parts.netloc:
         raise InvalidInput(f"{url!r} carries user information, which is refused", key="applinks.url.userinfo")
+    try:
+        # httpx2's parser is stricter (IDNA host names, IPv4 forms): what it cannot send is refused here, and so
+        # is a malformed A-label such as "xn--" (no name at all: it is never looked up).
+        httpx2.URL(url).raw_host.decode("idna")
+    except (httpx2.InvalidURL, UnicodeError) as exc:
+        raise InvalidInput(f"{url!r} is not a valid URL: {exc}", key="applinks.url.invalid") from exc
     return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80)
 
 
@@ -236,13 +243,18 @@ class _Exchange:
 
 @contextmanager
 def _bounded(exchange: _Exchange) -> Iterator[_Exchange]:
-    """Run one exchange under its overall deadline; an httpx2 failure becomes a typed ``RemoteUnreachable``."""
+    """Run one exchange under its overall deadline, and turn every failure on the way into a typed error:
+    whatever a remote sends must never surface as an untyped exception (a 500 in the web layer)."""
     exchange.started = time.monotonic()
     token = DEADLINE.set(exchange.started + exchange.deadline)
     try:
         yield exchange
     except httpx2.HTTPError as exc:
         raise network_error(exchange.url, exc, exchange.started, exchange.deadline) from exc
+    except (httpx2.InvalidURL, UnicodeError) as exc:
+        # httpx2 reads a 3xx's Location into a next request even when redirects are not followed; a value it
+        # cannot turn into a URL is the remote's fault, never ours.
+        raise UnexpectedResponse(f"the answer from {exchange.url} could not be read: {exc}", url=exchange.url) from exc
     finally:
         DEADLINE.reset(token)
 
