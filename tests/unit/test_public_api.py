@@ -46,6 +46,8 @@ DELIBERATELY_PRIVATE = {
     "AsyncOutboundClient": "the hardened transport is internal; hosts call through RequestFactory",
     "OutboundClient": "the hardened transport is internal; hosts call through RequestFactory",
     "TransportOptions": "built from Settings by the Instance",
+    "CallOptions": "the keyword options of the internal OutboundClient.request",
+    "Given": "the keyword collaborators (resolver, transport) of the internal OutboundClient",
     "basic_authenticator": "one link of the web layer's authenticator chain",
     "check_url": "transport internals: the address policy",
     "check_xsrf": "a dependency of applinks' own state-changing routes",
