@@ -30,6 +30,7 @@ from applinks.instance import Instance
 from applinks.refapp.users import UserStore
 from applinks.settings import Settings
 from applinks.transport.client import OutboundClient, TransportOptions
+from applinks.web.pages import ADMIN_PATH
 
 HOST = "127.0.0.1"
 ADMIN = "admin"
@@ -208,6 +209,8 @@ def report(demo: Demo) -> None:
         demo.out(f"  {node.name:<{width}}  {node.url}  log in as {ADMIN} / {node.password}  (data: {node.data_dir})")
     for note in demo.extras.get("notes", []):
         demo.out(f"  {note}")
+    for node in demo.nodes:
+        demo.out(f"  Administration → Application links of {node.name}: {node.url}{ADMIN_PATH}")
     demo.out("")
 
 

@@ -58,6 +58,8 @@ def test_check_starts_both_verifies_prints_logins_and_stops(tmp_path: Path, chil
     assert set(logins) == {"Tracker", "Wiki"}, output
     assert logins["Tracker"][0] != logins["Wiki"][0]
     assert "check passed: every step ran; stopping both instances" in output
+    admin_page = logins["Wiki"][0] + "/plugins/servlet/applinks/listApplicationLinks"
+    assert f"  Administration → Application links of Wiki: {admin_page}" in output
     # The lifecycle area's step: linked two-way, then an authenticated call as the demo user.
     assert "  Wiki called Tracker's whoami as alice by impersonation; Tracker answered 'alice'" in output
     for name, (url, password, data_dir) in logins.items():

@@ -4,7 +4,6 @@ applications" page, and REST for per-link providers, the user's grants and the a
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -12,42 +11,28 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
-from starlette.templating import Jinja2Templates
 
 from applinks.errors import AppLinksError, NotAuthenticated, PermissionDenied
 from applinks.host import HostUser
 from applinks.instance import Instance
 from applinks.outbound.dance import LoginDance
 from applinks.outbound.grants import grants_of, revoke
-from applinks.outbound.providers.names import parse_provider
+from applinks.outbound.providers.names import OAUTH, parse_provider
 from applinks.outbound.service import ACCESS_PATH, AUTHORIZE_PATH
 from applinks.web.body import body_schema, read_model
 from applinks.web.csrf import check_csrf, csrf_token
 from applinks.web.deps import Principal, authenticate, instance_of, require_admin, require_user
-from applinks.web.pages import PAGE_TEMPLATES
+from applinks.web.pages import render
 
 router = APIRouter(tags=["outgoing authentication"])
-TEMPLATES = Jinja2Templates(directory=[Path(__file__).parent / "templates", PAGE_TEMPLATES])
 AUTHORISED_PATH = "/plugins/servlet/applinks/oauth/authorised-applications"
 PROVIDER_PATH = "/rest/applinks/2.0/applicationlink/{link_id}/authentication/provider"
 GRANTS_PATH = "/rest/applinks/2.0/authorised-applications"
 AUDIT_PATH = "/rest/applinks/2.0/outgoing/audit"
-PAGE_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
 
 
 def _page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    instance = instance_of(request)
-    response = TEMPLATES.TemplateResponse(
-        request, template, {"instance_name": instance.settings.name, **context}, status_code=status
-    )
-    response.headers.update(PAGE_HEADERS)
-    return response
+    return render(request, template, status=status, **context)
 
 
 def _error_page(request: Request, exc: AppLinksError, user: HostUser | None) -> HTMLResponse:
@@ -134,6 +119,16 @@ def authorised_applications(request: Request, authorised: str | None = Query(def
     if login is not None or user is None:
         return login or Response(status_code=401)
     grants = grants_of(instance.outgoing, user.name)
+    held = {grant.link_id for grant in grants}
+    # Linked applications this user could authorise (3-legged OAuth configured, no token yet).
+    available = [
+        {
+            "name": link.name,
+            "href": instance.url(AUTHORISED_PATH + "/authenticate") + "?" + urlencode({"applicationLinkID": link.id}),
+        }
+        for link in instance.links.list()
+        if link.id not in held and OAUTH in instance.outgoing.configured(link)
+    ]
     notice = ""
     if authorised:
         names = [g.name for g in grants if g.link_id == authorised]
@@ -143,9 +138,34 @@ def authorised_applications(request: Request, authorised: str | None = Query(def
         "authorised_applications.html",
         user=user,
         grants=grants,
+        available=available,
         notice=notice,
         csrf=csrf_token(request),
         revoke_url=instance.url(AUTHORISED_PATH + "/revoke"),
+    )
+
+
+@router.get(AUTHORISED_PATH + "/authenticate", include_in_schema=False)
+def authenticate_with(
+    request: Request, application_link_id: str = Query(alias="applicationLinkID", max_length=64)
+) -> Response:
+    """ "Authenticate with <application>": what a CredentialsRequired answer sends a user to; it explains, and
+    the button starts the login dance (nothing changes until the user follows it)."""
+    instance = instance_of(request)
+    user, login = _browser_user(request)
+    if login is not None or user is None:
+        return login or Response(status_code=401)
+    try:
+        link = instance.links.get(application_link_id)
+    except AppLinksError as exc:
+        return _error_page(request, exc, user)
+    return _page(
+        request,
+        "authenticate_with.html",
+        user=user,
+        link=link,
+        start=instance.outgoing.authorisation_uri(link),
+        back=instance.url(AUTHORISED_PATH),
     )
 
 

@@ -14,7 +14,6 @@ import httpx2
 from fastapi import FastAPI, Form, Request
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
-from starlette.templating import Jinja2Templates
 
 from applinks.crypto import SecretBox
 from applinks.errors import AppLinksError, NotAuthenticated, PermissionDenied
@@ -25,24 +24,20 @@ from applinks.settings import Settings
 from applinks.storage.properties import get_property, set_property_if_absent
 from applinks.transport.policy import Resolver
 from applinks.web.app import create_app
-from applinks.web.csrf import check_csrf, csrf_token
+from applinks.web.csrf import check_csrf
 from applinks.web.deps import authenticate
+from applinks.web.pages import ADMIN_PATH, CSP, render, templates_with
 from applinks.web.response_headers import ResponseHeadersMiddleware
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+# The host's pages (home, login) are rendered on applinks' one layout, with its filters.
+TEMPLATES = templates_with(Path(__file__).parent / "templates")
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' https: http:; "
-    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
-# FastAPI's Swagger UI page loads its script and styles from a CDN and starts with an inline script; the page
-# holds no remote-controlled text, so only there those sources are allowed (the page needs internet access).
-DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
-    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
-)
+MAX_USERNAME = 255
+MAX_PASSWORD = 1024
 
 
 def safe_next(next_url: str | None) -> str:
@@ -103,25 +98,11 @@ def build_app(
     base_path = _path_of(settings.base_url)
 
     def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-        user = users.current_user(request)
-        return TEMPLATES.TemplateResponse(
-            request,
-            template,
-            {
-                "instance_name": settings.name,
-                "base": settings.base_url,
-                "user": user,
-                "csrf": csrf_token(request),
-                **context,
-            },
-            status_code=status,
-        )
+        return render(request, template, status=status, templates=TEMPLATES, **context)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
         response: Response = await call_next(request)
-        if links_app.docs_url and request.url.path == links_app.docs_url:
-            response.headers.setdefault("Content-Security-Policy", DOCS_CSP)
         for key, value in SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
         return response
@@ -129,8 +110,10 @@ def build_app(
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home(request: Request) -> HTMLResponse:
         user = users.current_user(request)
-        found = instance.links.list() if user and user.is_administrator else []
-        return page(request, "home.html", links=found, application_id=instance.application_id)
+        count = len(instance.links.list()) if user and user.is_administrator else 0
+        return page(
+            request, "home.html", link_count=count, application_id=instance.application_id, admin_url=ADMIN_PATH
+        )
 
     @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
     def login_form(request: Request, next: str = "/") -> HTMLResponse:
@@ -139,11 +122,26 @@ def build_app(
     @app.post("/login", include_in_schema=False)
     def login(
         request: Request,
-        username: str = Form(default="", max_length=255),
-        password: str = Form(default="", max_length=1024),
-        next: str = Form(default="/", max_length=2048),
+        username: str = Form(default=""),
+        password: str = Form(default=""),
+        next: str = Form(default="/"),
     ) -> Response:
-        check_same_origin(request, settings.base_url)
+        # No length limits in the signature: an oversized field is an error on the form, never a JSON 422.
+        try:
+            check_same_origin(request, settings.base_url)
+        except PermissionDenied:
+            return page(
+                request, "login.html", status=403, next="/", username="", error="The form came from another site."
+            )
+        if len(username) > MAX_USERNAME or len(password) > MAX_PASSWORD or len(next) > 2048:
+            return page(
+                request,
+                "login.html",
+                status=400,
+                next=safe_next(next if len(next) <= 2048 else "/"),
+                username="",
+                error=f"The username can have at most {MAX_USERNAME} characters.",
+            )
         user = users.check_password(username, password)
         if user is None:
             return page(

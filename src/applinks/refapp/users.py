@@ -112,3 +112,7 @@ class UserStore:
 
     def login_url(self, next_url: str) -> str:
         return f"{self.base_url}/login?" + urlencode({"next": next_url})
+
+    def logout_url(self) -> str:
+        """Where the layout's Log out button posts (with the session's CSRF token)."""
+        return f"{self.base_url}/logout"

@@ -7,6 +7,7 @@ remote their REST resources do, called with the remote administrator's Basic cre
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from applinks.auth.oauth1.model import OAuthLevel
@@ -75,12 +76,10 @@ def configure_two_way(
     _local_outgoing(instance, result.link, result.local, actor, impersonation)
 
 
-def _remote_call(
-    instance: Instance, remote: SideReport, credentials: dict[str, str], method: str, path: str, body: Any
-) -> dict[str, Any]:
+def _remote_put(instance: Instance, url: str, credentials: dict[str, str], path: str, body: Any) -> dict[str, Any]:
     response = instance.outbound.request(
-        method,
-        remote.url + path,
+        "PUT",
+        url + path,
         headers={
             **credentials,
             "Content-Type": "application/json",
@@ -91,7 +90,7 @@ def _remote_call(
     )
     if response.status_code not in (200, 201):
         raise InvalidInput(
-            f"{remote.url} answered HTTP {response.status_code}: {remote_message(response)}",
+            f"{url} answered HTTP {response.status_code}: {remote_message(response)}",
             key="applinks.wizard.remote_auth",
         )
     try:
@@ -105,7 +104,7 @@ def _remote_incoming(instance: Instance, remote: SideReport, credentials: dict[s
     path = CONSUMER_PATH.format(id=instance.application_id) + "?autoConfigure=true"
     body = {"threeLOAllowed": True, "twoLOAllowed": True, "twoLOImpersonationAllowed": imp}
     try:
-        consumer = _remote_call(instance, remote, credentials, "PUT", path, body)
+        consumer = _remote_put(instance, remote.url, credentials, path, body)
     except AppLinksError as exc:
         remote.problems.append(f"incoming OAuth (this application as its consumer) was not configured: {exc.message}")
         return
@@ -122,7 +121,7 @@ def _remote_outgoing(instance: Instance, remote: SideReport, credentials: dict[s
     for provider, enabled in ((OAUTH_3LO, True), (OAUTH_2LO, True), (OAUTH_2LOI, imp)):
         body = {"provider": provider, "enabled": enabled, "config": {}}
         try:
-            answer = _remote_call(instance, remote, credentials, "PUT", path, body)
+            answer = _remote_put(instance, remote.url, credentials, path, body)
         except AppLinksError as exc:
             short = provider.rsplit(".", 1)[-1]
             remote.problems.append(f"outgoing OAuth was not enabled ({short}): {exc.message}")
@@ -148,3 +147,58 @@ def _local_outgoing(instance: Instance, link: Link, local: SideReport, actor: Ho
         local.outgoing = instance.outgoing.enable_oauth(link, impersonation=imp, actor=actor)
     except AppLinksError as exc:
         local.problems.append(f"outgoing OAuth was not enabled: {exc.message}")
+
+
+STATUS_OAUTH_PATH = "/rest/applinks/3.0/status/{id}/oauth"
+
+
+@dataclass(frozen=True, slots=True)
+class EndLevels:
+    """The levels one end of a link has after an edit."""
+
+    url: str
+    incoming: dict[str, bool] | None
+    outgoing: dict[str, bool] | None
+
+
+def set_levels_both_ends(
+    instance: Instance,
+    link: Link,
+    *,
+    incoming: str,
+    outgoing: str,
+    actor: HostUser,
+    remote_admin: tuple[str, str] | None,
+) -> tuple[EndLevels, EndLevels | None]:
+    """Edit a link's levels here and, given a remote administrator's credentials, the mirror levels there
+    (our incoming is its outgoing). The remote goes first so that a refusal there changes nothing here."""
+    incoming, outgoing = parse_level(incoming), parse_level(outgoing)
+    remote: EndLevels | None = None
+    if remote_admin is not None:
+        body = {"incoming": _level_json(outgoing), "outgoing": _level_json(incoming)}
+        path = STATUS_OAUTH_PATH.format(id=instance.application_id)
+        answer = _remote_put(instance, link.rpc_url, basic_headers(*remote_admin), path, body)
+        remote = EndLevels(link.rpc_url, _flags(answer.get("incoming")), _flags(answer.get("outgoing")))
+    set_local_levels(instance, link, incoming=incoming, outgoing=outgoing, actor=actor)
+    local_in, local_out = local_levels(instance, link)
+    return EndLevels(instance.base_url, local_in, local_out), remote
+
+
+def _level_json(name: str) -> dict[str, bool]:
+    on = name != "disabled"
+    return {"enabled": on, "twoLoEnabled": on, "twoLoImpersonationEnabled": name == "impersonation"}
+
+
+def _flags(data: object) -> dict[str, bool] | None:
+    if not isinstance(data, dict):
+        return None
+    return {k: bool(data.get(k)) for k in ("enabled", "twoLoEnabled", "twoLoImpersonationEnabled")}
+
+
+def level_name(flags: dict[str, Any] | None) -> str:
+    """The admin's name for a direction's flags: disabled, oauth, impersonation (or 3lo-only, deprecated)."""
+    if not flags or not flags.get("enabled"):
+        return "disabled"
+    if flags.get("twoLoImpersonationEnabled"):
+        return "impersonation"
+    return "oauth" if flags.get("twoLoEnabled") else "3lo-only"

@@ -112,6 +112,13 @@ class EntityLinkService:
         with self.instance.engine.connect() as conn:
             return repo.list_for(conn, local_type.strip(), local_key.strip(), type_id)
 
+    def of_application(self, user: HostUser, link_id: str) -> Sequence[EntityLink]:
+        """Every entity link into the application of one link (administrators: the link's page)."""
+        if not user.is_administrator:
+            raise PermissionDenied("only administrators can see all entity links of an application link")
+        with self.instance.engine.connect() as conn:
+            return repo.list_for_application(conn, link_id)
+
     def primary(self, user: HostUser, local_type: str, local_key: str, type_id: str) -> EntityLink:
         self._local(user, local_type, local_key)
         with self.instance.engine.connect() as conn:

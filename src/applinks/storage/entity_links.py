@@ -44,6 +44,17 @@ def list_for(conn: Connection, local_type: str, local_key: str, type_id: str | N
     return [_to_entity_link(r) for r in conn.execute(query)]
 
 
+def list_for_application(conn: Connection, application_id: str, limit: int = 500) -> list[EntityLink]:
+    """The entity links that point into one linked application (its link's administration page)."""
+    query = (
+        select(table)
+        .where(table.c.link_id == application_id)
+        .order_by(table.c.local_type, table.c.local_key, table.c.type_id, table.c.key)
+        .limit(limit)
+    )
+    return [_to_entity_link(r) for r in conn.execute(query)]
+
+
 def get(
     conn: Connection, local_type: str, local_key: str, application_id: str, type_id: str, key: str
 ) -> EntityLink | None:

@@ -25,6 +25,7 @@ from applinks.web.errors import install_error_handlers
 from applinks.web.protocol import oauth2 as oauth2_protocol
 from applinks.web.response_headers import ResponseHeadersMiddleware
 from applinks.web.trusted_apps import trusted_apps_authenticator
+from applinks.web.ui import install as install_ui
 
 
 def create_app(
@@ -49,7 +50,7 @@ def create_app(
         version=instance.settings.version,
         description="Application Links: the REST API and protocol endpoints of this instance.",
         lifespan=lifespan,
-        docs_url="/rest/applinks/docs",
+        docs_url=None,  # served by web.ui.docs from local files (no CDN)
         openapi_url="/rest/applinks/openapi.json",
         redoc_url=None,
     )
@@ -73,4 +74,5 @@ def create_app(
     chain.insert(0, bearer_authenticator)
     app.include_router(oauth2_protocol.router)
     app.include_router(oauth2_api.router)
+    install_ui(app)  # administration pages, wizard, API docs page, static files
     return app

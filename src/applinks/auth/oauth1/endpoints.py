@@ -3,14 +3,12 @@ access-token, and the user's access-tokens page."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Form, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
-from starlette.templating import Jinja2Templates
 
 from applinks.auth.oauth1.authenticator import form_params_async, signed_request
 from applinks.auth.oauth1.consumer_info import CONSUMER_INFO_PATH, consumer_info_xml
@@ -22,18 +20,14 @@ from applinks.host import HostUser
 from applinks.instance import Instance
 from applinks.web.csrf import check_csrf, csrf_token
 from applinks.web.deps import instance_of
-from applinks.web.pages import PAGE_TEMPLATES
+from applinks.web.pages import CSP, render
 
 router = APIRouter(tags=["oauth"])
 SERVLET = "/plugins/servlet/oauth"
 AUTHORIZE = SERVLET + "/authorize"
 ACCESS_TOKENS_PAGE = SERVLET + "/users/access-tokens"
-TEMPLATES = Jinja2Templates(directory=[Path(__file__).parent / "templates", PAGE_TEMPLATES])
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-PAGE_CSP = (
-    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'; "
-    "base-uri 'none'; form-action 'self'"
-)
+PAGE_CSP = CSP
 
 
 def _form_response(body: str) -> Response:
@@ -99,16 +93,7 @@ def _revoke_signing_token(instance: Instance, signed: SignedRequest) -> None:
 
 # -- pages ---------------------------------------------------------------------------------------------
 def _page(request: Request, template: str, *, status: int = 200, csp: str = PAGE_CSP, **context: Any) -> HTMLResponse:
-    instance = instance_of(request)
-    response = TEMPLATES.TemplateResponse(
-        request,
-        template,
-        {"instance_name": instance.settings.name, "base": instance.base_url, **context},
-        status_code=status,
-    )
-    response.headers.update(NO_STORE)
-    response.headers["Content-Security-Policy"] = csp
-    return response
+    return render(request, template, status=status, headers={**NO_STORE, "Content-Security-Policy": csp}, **context)
 
 
 def _error_page(request: Request, exc: AppLinksError) -> HTMLResponse:
@@ -156,7 +141,7 @@ def authorize_form(request: Request, oauth_token: str = "") -> Response:
     csp = PAGE_CSP
     if record.callback and record.callback.startswith(("http://", "https://")):
         # Approving redirects to the consumer's callback; browsers check form-action on that redirect too.
-        csp += " " + _origin(record.callback)
+        csp = csp.replace("form-action 'self'", "form-action 'self' " + _origin(record.callback))
     return _page(
         request,
         "authorize.html",
