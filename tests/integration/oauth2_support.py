@@ -48,10 +48,12 @@ def consent(live: LiveInstance, authorize_url: str, user: str, *, allow: bool = 
         assert logged_in.status_code == 303, logged_in.text
         page = browser.get(logged_in.headers["location"])
         assert page.status_code == 200, page.text
-        csrf, action = _CSRF.search(page.text), _ACTION.search(page.text)
-        assert csrf is not None and action is not None, page.text
+        # The page's own form, not the layout's Log out form.
+        csrf = _CSRF.search(page.text)
+        actions = [a for a in _ACTION.findall(page.text) if not a.endswith("/logout")]
+        assert csrf is not None and actions, page.text
         return browser.post(
-            unescape(action.group(1)), data={"csrf": csrf.group(1), "decision": "allow" if allow else "deny"}
+            unescape(actions[0]), data={"csrf": csrf.group(1), "decision": "allow" if allow else "deny"}
         )
 
 

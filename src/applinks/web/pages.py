@@ -32,6 +32,7 @@ WIZARD_PATH = "/plugins/servlet/applinks/wizard"
 LINK_PAGE_PATH = "/plugins/servlet/applinks/link"
 DOCS_PATH = "/rest/applinks/docs"
 ACCESS_TOKENS_PATH = "/plugins/servlet/oauth/users/access-tokens"  # grants others hold for me
+OAUTH2_GRANTS_PATH = "/plugins/servlet/oauth2/authorized-applications"  # OAuth 2.0 grants others hold for me
 LINKED_ACCOUNTS_PATH = "/plugins/servlet/applinks/oauth/authorised-applications"  # tokens I hold elsewhere
 
 # No inline script or style anywhere; remote applications' icons are never loaded (only local files).
@@ -39,6 +40,14 @@ CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
+
+
+def csp_with_form_target(origin: str) -> str:
+    """The page policy that also lets a form's answer redirect to ``origin`` (an OAuth callback): browsers
+    check ``form-action`` on that redirect too."""
+    return CSP.replace("form-action 'self'", f"form-action 'self' {origin}")
+
+
 PAGE_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
@@ -133,9 +142,9 @@ def layout_context(request: Request) -> dict[str, Any]:
     if user is not None:
         nav.append({"id": "nav-accounts", "label": "My linked accounts", "href": instance.url(LINKED_ACCOUNTS_PATH)})
         nav.append({"id": "nav-grants", "label": "Authorized applications", "href": instance.url(ACCESS_TOKENS_PATH)})
-    # OAuth 2.0 (issue 10) adds its pages here once the instance has that service: hidden until then.
-    if user is not None and getattr(instance, "oauth2", None) is not None:
-        nav.append({"id": "nav-oauth2", "label": "OAuth 2.0", "href": instance.url("/plugins/servlet/applinks/oauth2")})
+    # OAuth 2.0 pages: shown only when the instance has that service (it came in parallel, issue 11).
+    if user is not None and getattr(instance, "oauth2_server", None) is not None:
+        nav.append({"id": "nav-oauth2-grants", "label": "OAuth 2.0 access", "href": instance.url(OAUTH2_GRANTS_PATH)})
     nav.append({"id": "nav-docs", "label": "REST API", "href": instance.url(DOCS_PATH)})
     return {
         "instance_name": instance.settings.name,

@@ -20,7 +20,7 @@ from applinks.host import HostUser
 from applinks.instance import Instance
 from applinks.web.csrf import check_csrf, csrf_token
 from applinks.web.deps import instance_of
-from applinks.web.pages import CSP, render
+from applinks.web.pages import CSP, csp_with_form_target, render
 
 router = APIRouter(tags=["oauth"])
 SERVLET = "/plugins/servlet/oauth"
@@ -141,7 +141,7 @@ def authorize_form(request: Request, oauth_token: str = "") -> Response:
     csp = PAGE_CSP
     if record.callback and record.callback.startswith(("http://", "https://")):
         # Approving redirects to the consumer's callback; browsers check form-action on that redirect too.
-        csp = csp.replace("form-action 'self'", "form-action 'self' " + _origin(record.callback))
+        csp = csp_with_form_target(_origin(record.callback))
     return _page(
         request,
         "authorize.html",

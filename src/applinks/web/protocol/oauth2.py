@@ -12,7 +12,6 @@ from authlib.oauth2.rfc6749 import OAuth2Error
 from fastapi import APIRouter, Form, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from starlette.templating import Jinja2Templates
 
 from applinks.auth.oauth2.models import ADMIN, READ, SYSTEM_ADMIN, WRITE
 from applinks.auth.oauth2.server import (
@@ -29,19 +28,15 @@ from applinks.host import HostUser
 from applinks.instance import Instance
 from applinks.web.csrf import check_csrf, csrf_token
 from applinks.web.deps import instance_of
-from applinks.web.pages import PAGE_TEMPLATES
+from applinks.web.pages import CSP, csp_with_form_target, render
 
 router = APIRouter(tags=["oauth2"])
-TEMPLATES = Jinja2Templates(directory=PAGE_TEMPLATES)
 AUTHORIZED_PAGE = "/plugins/servlet/oauth2/authorized-applications"
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 FORM = "application/x-www-form-urlencoded"
 MAX_FORM = 16 * 1024
 MAX_QUERY = 8 * 1024
-PAGE_CSP = (
-    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'; "
-    "base-uri 'none'; form-action 'self'"
-)
+PAGE_CSP = CSP
 SCOPE_TEXT = {
     READ: "read what you can see",
     WRITE: "read and change what you can change",
@@ -66,16 +61,7 @@ def _send(answer: OAuth2Response) -> Response:
 
 
 def _page(request: Request, template: str, *, status: int = 200, csp: str = PAGE_CSP, **context: Any) -> HTMLResponse:
-    instance = instance_of(request)
-    response = TEMPLATES.TemplateResponse(
-        request,
-        template,
-        {"instance_name": instance.settings.name, "base": instance.base_url, **context},
-        status_code=status,
-    )
-    response.headers.update(NO_STORE)
-    response.headers["Content-Security-Policy"] = csp
-    return response
+    return render(request, template, status=status, headers={**NO_STORE, "Content-Security-Policy": csp}, **context)
 
 
 def _error_page(request: Request, message: str, *, error: str = "", status: int = 400) -> HTMLResponse:
@@ -136,7 +122,7 @@ def authorize(request: Request) -> Response:
         request,
         "oauth2/consent.html",
         # Allowing or denying redirects to the client; browsers check form-action on that redirect too.
-        csp=PAGE_CSP + " " + _origin(redirect_uri),
+        csp=csp_with_form_target(_origin(redirect_uri)),
         user=user,
         client=client.record,
         scopes=(grant.request.scope or "").split(),
