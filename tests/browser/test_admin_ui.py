@@ -6,7 +6,7 @@ import re
 import uuid
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from applinks.services.wizard import CreateLinkRequest, wizard_of
@@ -328,4 +328,4 @@ def test_api_docs_are_served_from_this_instance(page: Any, wiki: LiveInstance) -
     shot(page, "api-docs")
     assert requested and all(url.startswith((wiki.url, "data:")) for url in requested), requested
     assert [e for e in page.console_errors if "Content Security Policy" in e] == []
-    assert httpx.get(wiki.url + "/plugins/servlet/applinks/static/htmx.min.js", trust_env=False).status_code == 200
+    assert httpx2.get(wiki.url + "/plugins/servlet/applinks/static/htmx.min.js", trust_env=False).status_code == 200
