@@ -23,12 +23,14 @@ from applinks.errors import ConfigurationError
 from applinks.host import Host, HostUser
 from applinks.identity import Identity, InstanceKey, new_private_key, new_server_id
 from applinks.outbound.links import ApplicationLinks
+from applinks.outbound.providers.oauth2 import OutgoingOAuth2
 from applinks.outbound.service import OutgoingAuth
 from applinks.redaction import install as install_log_redaction
 from applinks.services.links import LinkService
 from applinks.settings import Settings
 from applinks.storage import db
 from applinks.storage.oauth2 import OAuth2Repository
+from applinks.storage.oauth2_outgoing import OAuth2OutgoingRepository
 from applinks.storage.properties import get_property, set_property_if_absent
 from applinks.transport.client import OutboundClient, TransportOptions
 from applinks.transport.policy import Resolver
@@ -135,6 +137,16 @@ class Instance:
         )
         self.oauth2_resource = BearerResolver(oauth2_repository, self.oauth2_server.now, lambda: self.base_url)
         self.outbound_auth_types.append(TRUSTED_APPS)
+        # Outgoing OAuth 2.0 links (issue 11): client configuration, users' tokens, JWT bearer impersonation.
+        self.oauth2_outgoing = OutgoingOAuth2(
+            OAuth2OutgoingRepository(self.engine),
+            self.box,
+            self.outbound,
+            url=self.url,
+            application_id=lambda: self.application_id,
+            private_pem=self.identity.key.private_pem,
+            allow_http=settings.oauth2_allow_http,
+        )
         # Calling linked applications (issue 4): outgoing providers, 3LO tokens held, audit, request factories.
         self.outgoing = OutgoingAuth(self)
         self.application_links = ApplicationLinks(self)

@@ -4,10 +4,14 @@ reset gives a new one, bad input is one clear line."""
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
 
+from applinks.auth.oauth2.client import callback_path
+from applinks.cli.common import CLI_ACTOR
+from applinks.domain.links import Link
 from applinks.identity import InstanceKey, new_private_key
 from tests.unit.cli.conftest import CLEAN_ENV, Cli, one_error_line
 
@@ -87,3 +91,32 @@ def test_jwt_bearer_on_and_off(cli: Cli, tmp_path: Path) -> None:
         "oauth2", "incoming", "jwt-bearer", created["id"], "--issuer", "x", "--public-key-file", str(bad), ok=False
     )
     assert "public key" in one_error_line(refused)
+
+
+def test_outgoing_set_show_delete(cli: Cli) -> None:
+    instance = cli.instance()
+    try:
+        link = Link(
+            id="remote-id",
+            type_id="generic",
+            name="Remote",
+            display_url="http://127.0.0.1:9",
+            rpc_url="http://127.0.0.1:9",
+        )
+        instance.links.create(link, actor=CLI_ACTOR)
+    finally:
+        instance.close()
+    before = cli.json("oauth2", "outgoing", "show", "remote-id")
+    assert before["configured"] is False
+    assert before["redirectUrl"].endswith(callback_path("http://127.0.0.1:9/rest/oauth2/latest/authorize"))
+    secret_env = {"APPLINKS_OAUTH2_CLIENT_SECRET": "s3cret-value"}
+    done = cli(
+        "oauth2", "outgoing", "set", "remote-id", "--client-id", "abc", "--scope", "READ", "--json", env=secret_env
+    )
+    configured = json.loads(done.stdout)
+    assert configured["tokenEndpoint"] == "http://127.0.0.1:9/rest/oauth2/latest/token"
+    assert "s3cret-value" not in str(cli.json("oauth2", "outgoing", "show", "remote-id"))
+    no_secret = cli("oauth2", "outgoing", "set", "remote-id", "--client-id", "other", ok=False)
+    assert "client secret" in one_error_line(no_secret)
+    cli("oauth2", "outgoing", "delete", "remote-id")
+    assert cli.json("oauth2", "outgoing", "show", "remote-id")["configured"] is False

@@ -14,6 +14,8 @@ from applinks.cli.common import CLI_ACTOR, emit, emit_one, fail, open_instance
 app = typer.Typer(no_args_is_help=True)
 incoming_app = typer.Typer(no_args_is_help=True)
 app.add_typer(incoming_app, name="incoming", help="Incoming OAuth 2.0 links (clients of this instance).")
+outgoing_app = typer.Typer(no_args_is_help=True)
+app.add_typer(outgoing_app, name="outgoing", help="Outgoing OAuth 2.0 links (this instance as a client).")
 COLUMNS = ["id", "clientId", "name", "scope", "redirects"]
 SECRET_NOTE = "The client secret is shown only now: copy it into the other application."  # noqa: S105 - a message, not a secret
 
@@ -113,3 +115,67 @@ def delete(client: Annotated[str, typer.Argument(metavar="ID", help="The incomin
     with open_instance() as instance:
         instance.oauth2_clients.delete(client)
         typer.echo(f"deleted {client}")
+
+
+@outgoing_app.command("set")
+def outgoing_set(
+    link_id: Annotated[str, typer.Argument(metavar="LINK", help="The application link's ID.")],
+    client_id: Annotated[str, typer.Option("--client-id", help="The client ID the remote issued.")],
+    client_secret: Annotated[
+        str | None,
+        typer.Option("--client-secret", envvar="APPLINKS_OAUTH2_CLIENT_SECRET", help="The client secret it issued."),
+    ] = None,
+    kind: Annotated[str, typer.Option("--kind", help="atlassian, custom, google or microsoft.")] = "atlassian",
+    scope: Annotated[str, typer.Option("--scope", help="Space-separated scopes to ask for.")] = "",
+    authorize_url: Annotated[str | None, typer.Option("--authorize-url", help="Custom only.")] = None,
+    token_url: Annotated[str | None, typer.Option("--token-url", help="Custom only.")] = None,
+    impersonation: Annotated[
+        bool, typer.Option("--impersonation/--no-impersonation", help="JWT bearer: the link shares our users.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Configure outgoing OAuth 2.0 on a link; prints the redirect URL to register at the remote."""
+    with open_instance() as instance:
+        link = instance.links.get(link_id)
+        changed = instance.oauth2_outgoing.configure(
+            link,
+            kind=kind,
+            client_id=client_id,
+            client_secret=client_secret,
+            scope=scope,
+            authorize_url=authorize_url,
+            token_url=token_url,
+            impersonation=impersonation,
+            actor=CLI_ACTOR,
+        )
+        emit_one(changed.to_json(), as_json)
+
+
+@outgoing_app.command("show")
+def outgoing_show(
+    link_id: Annotated[str, typer.Argument(metavar="LINK", help="The application link's ID.")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """The outgoing OAuth 2.0 link (never its secret), or the redirect URL to register before there is one."""
+    with open_instance() as instance:
+        link = instance.links.get(link_id)
+        found = instance.oauth2_outgoing.get(link.id)
+        if found is None:
+            emit_one(
+                {
+                    "linkId": link.id,
+                    "configured": False,
+                    "redirectUrl": instance.oauth2_outgoing.redirect_url_for(link),
+                },
+                as_json,
+            )
+        else:
+            emit_one({**found.to_json(), "configured": True}, as_json)
+
+
+@outgoing_app.command("delete")
+def outgoing_delete(link_id: Annotated[str, typer.Argument(metavar="LINK", help="The application link's ID.")]) -> None:
+    with open_instance() as instance:
+        if not instance.oauth2_outgoing.remove(instance.links.get(link_id).id):
+            fail("the link has no outgoing OAuth 2.0")
+        typer.echo(f"removed outgoing OAuth 2.0 from {link_id}")

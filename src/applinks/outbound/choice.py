@@ -1,9 +1,10 @@
 """Choosing the provider for an outgoing request (protocol.md §5.4).
 
-No user → anonymous. Otherwise the first usable *impersonating* provider: 3LO when the user already holds
-an access token (their own grant), then 2LOi, then Trusted Applications, then 3LO without a token (which
-asks the user to authorise); else a *non-impersonating* one (2LO, Basic); else anonymous. 2LOi comes before
-a token-less 3LO because a link configured "with impersonation" exists so that calls need no interaction.
+No user → anonymous. Otherwise the first usable *impersonating* provider: OAuth 2.0 or 3LO when the user
+already holds a token (their own grant), then OAuth 2.0 impersonation (JWT bearer), 2LOi, Trusted
+Applications, then OAuth 2.0 or 3LO without a token (which asks the user to authorise); else a
+*non-impersonating* one (2LO, Basic); else anonymous. Impersonation comes before a token-less grant
+because a link configured "with impersonation" exists so that calls need no interaction.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from applinks.outbound.providers.names import (
     ANONYMOUS,
     BASIC,
     OAUTH,
+    OAUTH2,
+    OAUTH2_IMPERSONATION,
     TRUSTED_APPS,
     TWO_LEGGED_OAUTH,
     TWO_LEGGED_OAUTH_IMPERSONATION,
@@ -30,12 +33,19 @@ class Available:
     config: OutgoingConfig
     trusted_apps: bool = False
     has_token: bool = False
+    oauth2: bool = False
+    oauth2_impersonation: bool = False
+    has_oauth2_token: bool = False
 
     def configured(self, provider: ProviderName) -> bool:
         if provider is ANONYMOUS:
             return True
         if provider is TRUSTED_APPS:
             return self.trusted_apps
+        if provider is OAUTH2:
+            return self.oauth2
+        if provider is OAUTH2_IMPERSONATION:
+            return self.oauth2_impersonation
         return self.config.enabled(provider)
 
 
@@ -61,8 +71,10 @@ def choose(
             )
         return requested
     if user_name:
-        first_choice = [OAUTH] if available.has_token else []
-        for provider in (*first_choice, TWO_LEGGED_OAUTH_IMPERSONATION, TRUSTED_APPS, OAUTH):
+        first_choice = [OAUTH2] if available.has_oauth2_token else []
+        first_choice += [OAUTH] if available.has_token else []
+        impersonating = (OAUTH2_IMPERSONATION, TWO_LEGGED_OAUTH_IMPERSONATION, TRUSTED_APPS)
+        for provider in (*first_choice, *impersonating, OAUTH2, OAUTH):
             if available.configured(provider):
                 return provider
     for provider in (TWO_LEGGED_OAUTH, BASIC):

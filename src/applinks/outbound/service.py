@@ -25,6 +25,8 @@ from applinks.outbound.providers.names import (
     ANONYMOUS,
     BASIC,
     OAUTH,
+    OAUTH2,
+    OAUTH2_IMPERSONATION,
     TRUSTED_APPS,
     TWO_LEGGED_OAUTH,
     TWO_LEGGED_OAUTH_IMPERSONATION,
@@ -32,6 +34,7 @@ from applinks.outbound.providers.names import (
     parse_provider,
 )
 from applinks.outbound.providers.oauth1 import ConsumerCredentials, OAuth1Auth, OAuthSigner
+from applinks.outbound.providers.oauth2 import BearerAuth
 from applinks.outbound.tokens import AccessToken, TokenStore
 from applinks.transport.client import AsyncOutboundClient, OutboundClient
 
@@ -121,9 +124,21 @@ class OutgoingAuth:
         check = getattr(trusted, "outgoing_enabled", None)
         return bool(check(link.id)) if callable(check) else False
 
+    def _oauth2_flags(self, link: Link) -> tuple[bool, bool]:
+        """(OAuth 2.0 configured, with JWT bearer impersonation) on this link."""
+        outgoing: Any = getattr(self.instance, "oauth2_outgoing", None)
+        found = outgoing.get(link.id) if outgoing is not None else None
+        return (found is not None, bool(found and found.impersonation))
+
     def configured(self, link: Link) -> list[ProviderName]:
         config = self.config.get(link.id)
-        available = Available(config, trusted_apps=self.trusted_apps_enabled(link))
+        oauth2, oauth2_impersonation = self._oauth2_flags(link)
+        available = Available(
+            config,
+            trusted_apps=self.trusted_apps_enabled(link),
+            oauth2=oauth2,
+            oauth2_impersonation=oauth2_impersonation,
+        )
         return [p for p in ALL if p is not ANONYMOUS and available.configured(p)]
 
     def configured_json(self, link: Link) -> list[dict[str, Any]]:
@@ -148,7 +163,7 @@ class OutgoingAuth:
         config = self.config.get(link.id)
         providers = [
             {"provider": p.class_name, "module": p.short, "config": config.provider_config(p)}
-            if p is not TRUSTED_APPS
+            if p not in (TRUSTED_APPS, OAUTH2, OAUTH2_IMPERSONATION)
             else {"provider": p.class_name, "module": p.short, "config": {}}
             for p in self.configured(link)
         ]
@@ -160,10 +175,14 @@ class OutgoingAuth:
     ) -> ProviderName:
         name = user_name(user)
         requested = parse_provider(provider) if provider is not None else None
+        oauth2, oauth2_impersonation = self._oauth2_flags(link)
         available = Available(
             self.config.get(link.id),
             trusted_apps=self.trusted_apps_enabled(link),
             has_token=bool(name) and self.tokens.has(link.id, name or ""),
+            oauth2=oauth2,
+            oauth2_impersonation=oauth2_impersonation,
+            has_oauth2_token=oauth2 and bool(name) and self.instance.oauth2_outgoing.has_token(link.id, name or ""),
         )
         return choose(available, name, requested, allow_anonymous=allow_anonymous, link_name=link.name)
 
@@ -181,6 +200,10 @@ class OutgoingAuth:
             trusted: Any = getattr(self.instance, "trusted_apps", None)
             auth: httpx2.Auth = trusted.auth(link.id, acting_as or name or "")
             return auth, None
+        if provider is OAUTH2:
+            return BearerAuth(self.instance.oauth2_outgoing.access_token(link, name or "")), None
+        if provider is OAUTH2_IMPERSONATION:
+            return BearerAuth(self.instance.oauth2_outgoing.impersonation_token(link, acting_as or name or "")), None
         consumer = self.consumer(link)
         if provider is TWO_LEGGED_OAUTH:
             return OAuth1Auth(OAuthSigner(consumer)), None

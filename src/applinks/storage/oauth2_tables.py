@@ -84,3 +84,46 @@ oauth2_impersonations = Table(
     Column("at", BigInteger, nullable=False),
     Index("ix_oauth2_impersonations_at", "at"),
 )
+
+# -- outgoing OAuth 2.0 links (we are the client; migration 0008) ------------------------------------------
+
+# One outgoing OAuth 2.0 configuration per link: endpoints, our client ID and secret there (the secret
+# encrypted with the instance's SecretBox), scopes, and whether we may impersonate (JWT bearer).
+oauth2_outgoing = Table(
+    "oauth2_outgoing",
+    metadata,
+    Column("link_id", String(64), ForeignKey("links.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(16), nullable=False),  # custom | atlassian | google | microsoft
+    Column("client_id", String(255), nullable=False),
+    Column("client_secret", Text, nullable=False),
+    Column("authorize_url", String(2048), nullable=False),
+    Column("token_url", String(2048), nullable=False),
+    Column("scope", String(1024), nullable=False),
+    Column("impersonation", Boolean, nullable=False, default=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+# Each user's tokens at the remote (encrypted). ``refresh_lease`` is when a refresh in progress (on any
+# node) may be presumed dead: one refresh at a time per user and link.
+oauth2_outgoing_tokens = Table(
+    "oauth2_outgoing_tokens",
+    metadata,
+    Column("link_id", String(64), ForeignKey("links.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_name", String(255), primary_key=True),
+    Column("access_token", Text, nullable=False),
+    Column("refresh_token", Text, nullable=True),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("refresh_lease", BigInteger, nullable=False, default=0),
+)
+
+# Authorisations in progress: the state we sent (hashed), the PKCE verifier (encrypted), who started it.
+oauth2_outgoing_states = Table(
+    "oauth2_outgoing_states",
+    metadata,
+    Column("state_hash", String(64), primary_key=True),
+    Column("link_id", String(64), ForeignKey("links.id", ondelete="CASCADE"), nullable=False),
+    Column("user_name", String(255), nullable=False),
+    Column("verifier", Text, nullable=False),
+    Column("redirect_after", String(2048), nullable=True),
+    Column("expires_at", BigInteger, nullable=False),
+)

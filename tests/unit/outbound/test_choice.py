@@ -11,6 +11,8 @@ from applinks.outbound.providers.names import (
     ANONYMOUS,
     BASIC,
     OAUTH,
+    OAUTH2,
+    OAUTH2_IMPERSONATION,
     TRUSTED_APPS,
     TWO_LEGGED_OAUTH,
     TWO_LEGGED_OAUTH_IMPERSONATION,
@@ -37,6 +39,12 @@ ONLY_BASIC = OutgoingConfig("L", basic_username="svc", basic_password_set=True)
         (Available(ONLY_2LO, trusted_apps=True), "alice", TRUSTED_APPS),  # impersonating before non-impersonating
         (Available(ONLY_2LO), "alice", TWO_LEGGED_OAUTH),
         (Available(ONLY_BASIC), "alice", BASIC),
+        # OAuth 2.0 links: the user's grant first, JWT bearer before asking the user, then the grant.
+        (Available(NONE, oauth2=True), "alice", OAUTH2),  # no token yet: credentials required
+        (Available(NONE, oauth2=True, oauth2_impersonation=True), "alice", OAUTH2_IMPERSONATION),
+        (Available(NONE, oauth2=True, oauth2_impersonation=True, has_oauth2_token=True), "alice", OAUTH2),
+        (Available(ONLY_2LO, oauth2=True), "alice", OAUTH2),  # impersonating before non-impersonating
+        (Available(NONE, oauth2=True), None, ANONYMOUS),
         (
             Available(OutgoingConfig("L", two_lo=True, basic_username="u", basic_password_set=True)),
             "a",
@@ -80,13 +88,15 @@ def test_a_requested_provider_must_be_configured() -> None:
         ("basic", BASIC),
         ("trusted", TRUSTED_APPS),
         ("anonymous", ANONYMOUS),
+        ("oauth2", OAUTH2),
+        ("oauth2-jwt", OAUTH2_IMPERSONATION),
     ],
 )
 def test_provider_names(given: str, expected: object) -> None:
     assert parse_provider(given) is expected
 
 
-@pytest.mark.parametrize("given", ["", "kerberos", "com.atlassian.applinks.api.auth.types.Nope", "oauth2", "x" * 500])
+@pytest.mark.parametrize("given", ["", "kerberos", "com.atlassian.applinks.api.auth.types.Nope", "oauth3", "x" * 500])
 def test_unknown_provider_names_are_a_clear_400(given: str) -> None:
     with pytest.raises(InvalidInput) as refused:
         parse_provider(given)

@@ -32,8 +32,22 @@ TWO_LEGGED_OAUTH_IMPERSONATION = ProviderName(
 BASIC = ProviderName(_PREFIX + "BasicAuthenticationProvider", "basic", False, "Basic (legacy)")
 TRUSTED_APPS = ProviderName(_PREFIX + "TrustedAppsAuthenticationProvider", "trusted", True, "Trusted Applications")
 ANONYMOUS = ProviderName("com.atlassian.applinks.api.auth.Anonymous", "anonymous", False, "Anonymous")
+# OAuth 2.0 links (issue 11): the user's own grant (bearer token), and JWT bearer impersonation.
+OAUTH2 = ProviderName(_PREFIX + "OAuth2AuthenticationProvider", "oauth2", True, "OAuth 2.0")
+OAUTH2_IMPERSONATION = ProviderName(
+    _PREFIX + "OAuth2ImpersonationAuthenticationProvider", "oauth2-jwt", True, "OAuth 2.0 with impersonation (JWT)"
+)
 
-ALL = (OAUTH, TWO_LEGGED_OAUTH, TWO_LEGGED_OAUTH_IMPERSONATION, BASIC, TRUSTED_APPS, ANONYMOUS)
+ALL = (
+    OAUTH,
+    TWO_LEGGED_OAUTH,
+    TWO_LEGGED_OAUTH_IMPERSONATION,
+    BASIC,
+    TRUSTED_APPS,
+    OAUTH2,
+    OAUTH2_IMPERSONATION,
+    ANONYMOUS,
+)
 
 _ALIASES = {
     "3lo": OAUTH,

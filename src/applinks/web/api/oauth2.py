@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 
 from applinks.auth.oauth2.incoming import client_json
 from applinks.auth.oauth2.server import PREFIX
-from applinks.errors import PermissionDenied
+from applinks.errors import NotFound, PermissionDenied
 from applinks.web.body import body_schema, read_model
 from applinks.web.deps import Principal, instance_of, require_admin, require_sysadmin, require_user
 
@@ -173,6 +173,67 @@ async def incoming_jwt_bearer(
 @router.get(OURS + "/impersonations", summary="The audit log of JWT bearer impersonations, newest first")
 def impersonations(request: Request, limit: int = 100, _: Principal = Depends(require_admin)) -> list[dict[str, Any]]:
     return instance_of(request).oauth2_clients.impersonations(limit)
+
+
+class OutgoingBody(BaseModel):
+    """An outgoing OAuth 2.0 link: provider ``kind`` (custom, atlassian, google, microsoft), the client ID
+    and secret the provider issued, scopes, endpoints (custom only), impersonation (JWT bearer)."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+    kind: str = Field(default="atlassian", max_length=16)
+    client_id: str = Field(default="", alias="clientId", max_length=255)
+    client_secret: str | None = Field(default=None, alias="clientSecret", max_length=1024)
+    scope: str = Field(default="", max_length=1024)
+    authorization_endpoint: str | None = Field(default=None, alias="authorizationEndpoint", max_length=2048)
+    token_endpoint: str | None = Field(default=None, alias="tokenEndpoint", max_length=2048)
+    impersonation: bool = False
+
+
+@router.get(OURS + "/outgoing/{link_id}", summary="The outgoing OAuth 2.0 link of an application link")
+def outgoing_get(link_id: str, request: Request, _: Principal = Depends(require_admin)) -> dict[str, Any]:
+    instance = instance_of(request)
+    link = instance.links.get(link_id)
+    found = instance.oauth2_outgoing.get(link.id)
+    if found is None:
+        # Nothing yet: what to register at an Atlassian Data Center remote.
+        return {"linkId": link.id, "configured": False, "redirectUrl": instance.oauth2_outgoing.redirect_url_for(link)}
+    return {**found.to_json(), "configured": True}
+
+
+@router.put(
+    OURS + "/outgoing/{link_id}",
+    summary="Configure outgoing OAuth 2.0 on an application link (the secret is stored encrypted)",
+    openapi_extra=body_schema(OutgoingBody),
+)
+async def outgoing_put(link_id: str, request: Request, principal: Principal = Depends(require_admin)) -> dict[str, Any]:
+    body = await read_model(request, OutgoingBody)
+    instance = instance_of(request)
+    link = instance.links.get(link_id)
+    assert principal.user is not None
+    user = principal.user
+    changed = await run_in_threadpool(
+        lambda: instance.oauth2_outgoing.configure(
+            link,
+            kind=body.kind,
+            client_id=body.client_id,
+            client_secret=body.client_secret,
+            scope=body.scope,
+            authorize_url=body.authorization_endpoint,
+            token_url=body.token_endpoint,
+            impersonation=body.impersonation,
+            actor=user,
+        )
+    )
+    return {**changed.to_json(), "configured": True}
+
+
+@router.delete(OURS + "/outgoing/{link_id}", status_code=204, summary="Remove outgoing OAuth 2.0 from a link")
+def outgoing_delete(link_id: str, request: Request, _: Principal = Depends(require_admin)) -> Response:
+    instance = instance_of(request)
+    if not instance.oauth2_outgoing.remove(instance.links.get(link_id).id):
+        raise NotFound("the link has no outgoing OAuth 2.0", key="applinks.oauth2.outgoing.notfound")
+    return Response(status_code=204)
 
 
 # -- the current user's authorised applications ---------------------------------------------------------

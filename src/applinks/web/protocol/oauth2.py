@@ -13,6 +13,7 @@ from fastapi import APIRouter, Form, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from applinks.auth.oauth2.client import CALLBACK_PREFIX
 from applinks.auth.oauth2.models import ADMIN, READ, SYSTEM_ADMIN, WRITE
 from applinks.auth.oauth2.server import (
     AUTHORIZE_PATH,
@@ -23,9 +24,10 @@ from applinks.auth.oauth2.server import (
     OAuth2Response,
     PlainRequest,
 )
-from applinks.errors import AppLinksError, InvalidInput, NotFound
+from applinks.errors import AppLinksError, InvalidInput, NotFound, PermissionDenied
 from applinks.host import HostUser
 from applinks.instance import Instance
+from applinks.outbound.providers.oauth2 import START_PATH
 from applinks.web.csrf import check_csrf, csrf_token
 from applinks.web.deps import instance_of
 from applinks.web.pages import CSP, csp_with_form_target, render
@@ -216,6 +218,53 @@ async def revoke(request: Request) -> Response:
 @router.get(ROOT_METADATA_PATH, include_in_schema=False)
 def metadata(request: Request) -> JSONResponse:
     return JSONResponse(instance_of(request).oauth2_server.metadata())
+
+
+# -- outgoing OAuth 2.0: the user authorises us at a remote ---------------------------------------------
+
+
+def _local_redirect(instance: Instance, value: str) -> str | None:
+    """Only a path on this instance (or a URL under its base URL) may be where the dance returns to."""
+    if not value:
+        return None
+    if value.startswith(instance.base_url + "/"):
+        value = value[len(instance.base_url) :]
+    if value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    raise InvalidInput("redirectUrl must be a path on this application", key="applinks.oauth2.redirect_url")
+
+
+@router.get(START_PATH, summary="Send the current user to authorise this application at a linked one (OAuth 2.0)")
+def client_authorize(request: Request, linkId: str = "", redirectUrl: str = "") -> Response:
+    instance = instance_of(request)
+    try:
+        if instance.host is None:
+            raise InvalidInput("this application has no users", key="applinks.oauth2.no_users")
+        user = _current_user(request)
+        if user is None:
+            return _login(request, START_PATH + "?" + request.url.query)
+        link = instance.links.get(linkId)
+        target = instance.oauth2_outgoing.start(link, user.name, _local_redirect(instance, redirectUrl))
+    except AppLinksError as exc:
+        return _error_page(request, exc.message, status=exc.status if 400 <= exc.status < 500 else 400)
+    return RedirectResponse(target, status_code=303, headers=NO_STORE)
+
+
+@router.get(CALLBACK_PREFIX + "{suffix}", summary="Where a remote OAuth 2.0 provider sends the user back")
+def client_callback(request: Request, suffix: str, code: str = "", state: str = "", error: str = "") -> Response:
+    instance = instance_of(request)
+    try:
+        user = _current_user(request)
+        if user is None:
+            raise PermissionDenied("log in to finish the authorisation", key="applinks.oauth2.login")
+        started = instance.oauth2_outgoing.finish(
+            CALLBACK_PREFIX + suffix, state, code or None, error or None, user.name
+        )
+    except AppLinksError as exc:
+        return _error_page(request, exc.message, status=exc.status if 400 <= exc.status < 500 else 400)
+    if started.redirect_after:
+        return RedirectResponse(instance.url(started.redirect_after), status_code=303, headers=NO_STORE)
+    return _page(request, "oauth2/authorised.html", user=user, link=instance.links.get(started.link_id))
 
 
 # -- the user's authorised applications --------------------------------------------------------------
