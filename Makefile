@@ -41,7 +41,7 @@ typecheck: $(STAMP)
 ## PYTEST_ARGS="-k cli -x ..."); exit code 5 (no tests collected) fails too
 PYTEST_WORKERS ?= auto
 pytest: $(STAMP)
-	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 ## test: lint, then the whole suite
 test: lint pytest

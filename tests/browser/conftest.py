@@ -49,8 +49,9 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveInstanc
     """Wiki (where the admin works) and Tracker, each with its admin (a system administrator)."""
     tmp = tmp_path_factory.mktemp("browser")
     databases = Databases("sqlite", tmp)
-    wiki = start_instance(databases, tmp, name="Wiki", monitor_interval=0)
-    tracker = start_instance(databases, tmp, name="Tracker", monitor_interval=0)
+    # Loopback http: OAuth 2.0 clients may be registered over http only when allowed for development.
+    wiki = start_instance(databases, tmp, name="Wiki", monitor_interval=0, oauth2_allow_http=True)
+    tracker = start_instance(databases, tmp, name="Tracker", monitor_interval=0, oauth2_allow_http=True)
     yield wiki, tracker
     for live in (wiki, tracker):
         live.stop()
@@ -77,6 +78,8 @@ def no_links_left(pair: tuple[LiveInstance, LiveInstance]) -> Iterator[None]:
         assert admin is not None
         for link in instance.links.list():
             instance.links.delete(link.id, actor=admin)
+        for client in instance.oauth2_clients.all():
+            instance.oauth2_clients.delete(client.id)
 
 
 @pytest.fixture

@@ -9,12 +9,14 @@ from typing import Any
 import httpx2
 import pytest
 
+from applinks.auth.oauth2.models import digest
 from applinks.services.wizard import CreateLinkRequest, wizard_of
 from tests.browser.conftest import axe_violations, free_port_url, login, shot
 from tests.integration.fake_remote import Answer, fake_remote
 from tests.support import LiveInstance
 
-pytestmark = pytest.mark.browser
+# One worker runs the whole module (make pytest uses --dist loadgroup): one browser, one pair of instances.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 ADMIN = "/plugins/servlet/applinks/listApplicationLinks"
 LINKED_ACCOUNTS = "/plugins/servlet/applinks/oauth/authorised-applications"
@@ -106,6 +108,12 @@ def test_two_way_link_through_the_wizard_then_edit_and_delete_both_ends(
     expect()(page.locator("#diagnostic-ok")).to_be_visible()
     expect()(page.get_by_role("cell", name="OAuth with impersonation").first).to_be_visible()
     shot(page, "diagnostics")
+
+    # A call by impersonation shows in the link's audit log.
+    link = wiki.instance.links.get(tracker.application_id)
+    assert wiki.instance.outgoing.act_as(link, "admin").get("/plugins/servlet/applinks/whoami").text == "admin"
+    page.goto(f"{wiki.url}/plugins/servlet/applinks/link/{tracker.application_id}")
+    expect()(page.locator("#audit-log")).to_contain_text("GET /plugins/servlet/applinks/whoami")
 
     # Authentication level on both ends: down to OAuth (users authorise themselves) …
     page.goto(f"{wiki.url}/plugins/servlet/applinks/link/{tracker.application_id}")
@@ -292,6 +300,42 @@ def test_posts_without_the_csrf_token_or_from_another_origin_are_refused(
     expect()(page.locator("#flash")).to_contain_text("deleted the link to Tracker")
 
 
+def test_incoming_oauth2_client_secret_shown_once_with_copy_buttons_then_reset(page: Any, wiki: LiveInstance) -> None:
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=wiki.url)
+    login(page, wiki)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="OAuth 2.0 clients").click()
+    expect()(page.locator("#no-clients")).to_be_visible()
+    page.get_by_label("Application name").fill("Build bot")
+    page.get_by_label("Redirect URLs").fill("http://127.0.0.1:9/callback")
+    page.get_by_label("READ", exact=False).first.check()
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        page.get_by_role("button", name="Add client").click()
+    assert answer.value.status == 201 and answer.value.headers["cache-control"] == "no-store"
+    expect()(page.get_by_role("heading", level=1)).to_have_text("Build bot can now use OAuth 2.0")
+    client_id = page.locator("#client-id").inner_text()
+    secret = page.locator("#client-secret").inner_text()
+    record = wiki.instance.oauth2_clients.by_client_id(client_id)
+    assert record.secret_hash == digest(secret) and record.scope == "READ WRITE"
+    page.get_by_role("button", name="Copy the client secret").click()
+    assert page.evaluate("navigator.clipboard.readText()") == secret
+    shot(page, "oauth2-secret")
+
+    page.get_by_role("link", name="Done").click()
+    row = page.locator(f'tr[data-client="{client_id}"]')
+    expect()(row).to_contain_text("Build bot")
+    assert secret not in page.content()  # shown once only
+    shot(page, "oauth2-clients")
+    row.get_by_role("button", name="Reset the secret of Build bot").click()
+    expect()(page.get_by_role("heading", level=1)).to_have_text("New client secret for Build bot")
+    new_secret = page.locator("#client-secret").inner_text()
+    assert new_secret != secret
+    assert wiki.instance.oauth2_clients.by_client_id(client_id).secret_hash == digest(new_secret)
+    page.get_by_role("link", name="Done").click()
+    page.locator(f'tr[data-client="{client_id}"]').get_by_role("button", name="Delete Build bot").click()
+    expect()(page.locator("#flash")).to_contain_text("deleted the OAuth 2.0 client Build bot")
+    assert wiki.instance.oauth2_clients.all() == []
+
+
 def test_pages_pass_the_accessibility_check(page: Any, wiki: LiveInstance, tracker: LiveInstance) -> None:
     request = CreateLinkRequest(
         url=tracker.url, two_way=True, remote_username="admin", remote_password=tracker.admin[1], same_users=True
@@ -310,6 +354,7 @@ def test_pages_pass_the_accessibility_check(page: Any, wiki: LiveInstance, track
         "delete": link + "/delete",
         "linked-accounts": wiki.url + LINKED_ACCOUNTS,
         "authorized-applications": wiki.url + ACCESS_TOKENS,
+        "oauth2-clients": wiki.url + "/plugins/servlet/applinks/oauth2/clients",
     }.items():
         page.goto(path)
         found[name] = axe_violations(page)

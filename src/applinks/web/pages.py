@@ -32,6 +32,7 @@ WIZARD_PATH = "/plugins/servlet/applinks/wizard"
 LINK_PAGE_PATH = "/plugins/servlet/applinks/link"
 DOCS_PATH = "/rest/applinks/docs"
 ACCESS_TOKENS_PATH = "/plugins/servlet/oauth/users/access-tokens"  # grants others hold for me
+OAUTH2_CLIENTS_PATH = "/plugins/servlet/applinks/oauth2/clients"  # incoming OAuth 2.0 clients (administrators)
 OAUTH2_GRANTS_PATH = "/plugins/servlet/oauth2/authorized-applications"  # OAuth 2.0 grants others hold for me
 LINKED_ACCOUNTS_PATH = "/plugins/servlet/applinks/oauth/authorised-applications"  # tokens I hold elsewhere
 
@@ -139,6 +140,11 @@ def layout_context(request: Request) -> dict[str, Any]:
     if user is not None and user.is_administrator:
         nav.append({"id": "nav-links", "label": "Application links", "href": instance.url(ADMIN_PATH)})
         nav.append({"id": "nav-wizard", "label": "Create link", "href": instance.url(WIZARD_PATH)})
+        if getattr(instance, "oauth2_clients", None) is not None:
+            nav.append(
+                {"id": "nav-oauth2-clients", "label": "OAuth 2.0 clients", "href": instance.url(OAUTH2_CLIENTS_PATH)}
+            )
+        # Outgoing OAuth 2.0 (provider presets, the redirect URL to register) goes here once that service exists.
     if user is not None:
         nav.append({"id": "nav-accounts", "label": "My linked accounts", "href": instance.url(LINKED_ACCOUNTS_PATH)})
         nav.append({"id": "nav-grants", "label": "Authorized applications", "href": instance.url(ACCESS_TOKENS_PATH)})
@@ -162,6 +168,7 @@ def layout_context(request: Request) -> dict[str, Any]:
             "link": instance.url(LINK_PAGE_PATH),
             "access_tokens": instance.url(ACCESS_TOKENS_PATH),
             "linked_accounts": instance.url(LINKED_ACCOUNTS_PATH),
+            "oauth2_clients": instance.url(OAUTH2_CLIENTS_PATH),
         },
     }
 

@@ -193,6 +193,7 @@ def _link_context(instance: Instance, user: HostUser, link: Link) -> dict[str, A
         "audit": instance.outgoing.audit.entries(link.id, 50),
         "type_name": app_type.name if app_type else link.type_id,
         "entity_links": entity_links_of(instance).of_application(user, link.id),
+        "oauth2_clients": [c for c in instance.oauth2_clients.all() if c.link_id == link.id],
     }
 
 
