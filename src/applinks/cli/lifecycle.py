@@ -102,6 +102,12 @@ def create(
     remote_password_file: Annotated[
         Path | None, typer.Option("--remote-password-file", help="Read the remote password from this file.")
     ] = None,
+    oauth2: Annotated[
+        bool,
+        typer.Option(
+            "--oauth2", help="Authenticate over OAuth 2.0 links (client ID and secret) instead of OAuth 1.0a."
+        ),
+    ] = False,
     same_users: Annotated[
         bool,
         typer.Option("--same-users", help="The servers have the same set of users: OAuth with impersonation."),
@@ -162,6 +168,7 @@ def create(
             remote_password=password,
             same_users=same_users,
             custom_rpc_url=rpc_url,
+            oauth2=oauth2,
         )
         result = wizard.create(request, actor=CLI_ACTOR)
         _print_result(result, as_json)

@@ -30,6 +30,7 @@ from applinks.errors import (
 from applinks.host import HostUser
 from applinks.identity import generic_application_id
 from applinks.services.links import MAX_NAME, normalise_url, remote_display_url
+from applinks.services.oauth2_links import configure_two_way_oauth2, guide_one_way_oauth2
 from applinks.services.remote import basic_headers, remote_message
 from applinks.storage import links as repo
 
@@ -95,6 +96,7 @@ class CreateLinkRequest:
     expected_id: str | None = None  # the application ID the admin saw in step 1 (REST body ``id``)
     incoming_oauth: dict[str, Any] | None = None  # generic links only, protocol.md §6.2
     outgoing_oauth: dict[str, Any] | None = None
+    oauth2: bool = False  # authenticate over OAuth 2.0 links (seed 003) instead of OAuth 1.0a
 
 
 @dataclass(slots=True)
@@ -242,11 +244,15 @@ class WizardService:
         if request.two_way:
             return self._create_two_way(check, link, request, actor)
         created = self.instance.links.create(link, actor=actor)
+        local = SideReport(self.instance.base_url, link="created")
+        if request.oauth2:
+            steps = guide_one_way_oauth2(self.instance, created, actor, local)
+            return CreateLinkResult(created, two_way=False, generic=False, local=local, warnings=steps)
         return CreateLinkResult(
             created,
             two_way=False,
             generic=False,
-            local=SideReport(self.instance.base_url, link="created"),
+            local=local,
             warnings=[
                 *self._trust_warning(request),
                 "one-way link: no authentication is configured, only public data of the remote can be read; an "
@@ -345,6 +351,9 @@ class WizardService:
         result = CreateLinkResult(
             created, two_way=True, generic=False, local=local, remote=remote, warnings=self._trust_warning(request)
         )
+        if request.oauth2:
+            configure_two_way_oauth2(self.instance, result, request, actor)
+            return result
         from applinks.services.auth_levels import configure_two_way
 
         configure_two_way(self.instance, result, request, actor, own_rpc)

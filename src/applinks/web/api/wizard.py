@@ -51,6 +51,7 @@ class CreateAppLinkBody(BaseModel):
     confirm_urls: bool = Field(default=False, alias="confirmUrls")
     incoming_oauth: dict[str, Any] | None = Field(default=None, alias="incomingOAuth")
     outgoing_oauth: dict[str, Any] | None = Field(default=None, alias="outgoingOAuth")
+    oauth2: bool = False  # our extension: link over OAuth 2.0 (seed 003) instead of OAuth 1.0a
 
 
 def to_request(body: CreateAppLinkBody) -> CreateLinkRequest:
@@ -71,6 +72,7 @@ def to_request(body: CreateAppLinkBody) -> CreateLinkRequest:
         remote_username=body.username,
         remote_password=body.password,
         same_users=body.config_form_values.share_userbase,
+        oauth2=body.oauth2,
         trust_each_other=body.config_form_values.trust_each_other,
         custom_rpc_url=body.rpc_url if body.custom_rpc_url else None,
         incoming_oauth=body.incoming_oauth,
