@@ -206,9 +206,9 @@ class OutgoingAuth:
             return BearerAuth(self.instance.oauth2_outgoing.impersonation_token(link, acting_as or name or "")), None
         consumer = self.consumer(link)
         if provider is TWO_LEGGED_OAUTH:
-            return OAuth1Auth(OAuthSigner(consumer)), None
+            return OAuth1Auth(OAuthSigner(consumer, two_legged=True)), None
         if provider is TWO_LEGGED_OAUTH_IMPERSONATION:
-            return OAuth1Auth(OAuthSigner(consumer), requestor=acting_as or name or ""), None
+            return OAuth1Auth(OAuthSigner(consumer, two_legged=True), requestor=acting_as or name or ""), None
         token = self.tokens.get(link.id, name or "")
         if token is None:
             raise self.credentials_required(link, f"{name} has not authorised this application at {link.name} yet")

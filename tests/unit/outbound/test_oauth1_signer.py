@@ -56,11 +56,24 @@ def test_rsa_sha1_with_the_key_object_verifies_with_the_public_key() -> None:
         _verify(oauth["oauth_signature"], base.replace("GET", "PUT", 1))
 
 
-def test_two_legged_sends_no_token() -> None:
+def test_a_signer_without_a_token_sends_none() -> None:
     request = _signed(
         OAuth1Auth(OAuthSigner(ConsumerCredentials("k", rsa_key=KEY))), httpx2.Request("GET", "http://a.test/")
     )
     assert "oauth_token" not in _header_params(request.headers["authorization"])
+
+
+@pytest.mark.parametrize("requestor", [None, "alice"])
+def test_two_legged_sends_an_empty_oauth_token_and_signs_it(requestor: str | None) -> None:
+    """Atlassian treats a request as 2LO only with ``oauth_token`` present and empty (protocol.md §10)."""
+    signer = OAuthSigner(ConsumerCredentials("k", rsa_key=KEY), two_legged=True)
+    request = _signed(OAuth1Auth(signer, requestor=requestor), httpx2.Request("GET", "http://a.test/rest?x=1"))
+    header = request.headers["authorization"]
+    assert 'oauth_token=""' in header
+    oauth = _header_params(header)
+    base = _base_string("GET", str(request.url), oauth)
+    assert "oauth_token%3D%26" in base  # the empty parameter is part of what is signed
+    _verify(oauth["oauth_signature"], base)
 
 
 def test_impersonation_puts_the_requestor_in_the_query_and_in_the_signature() -> None:

@@ -39,6 +39,16 @@ class _Request(OAuth1Request):  # type: ignore[misc]
 class _ClientAuth(ClientAuth):  # type: ignore[misc]
     # A copy of the class table, so that Authlib's own ClientAuth stays unchanged for anyone else.
     SIGNATURE_METHODS = {**ClientAuth.SIGNATURE_METHODS, SIGNATURE_RSA_SHA1: _sign_rsa_sha1}
+    # Two-legged requests carry ``oauth_token=""``: Atlassian treats a request as 2LO only when the parameter
+    # is present and empty, and runs anything else anonymously (protocol.md §10). Authlib leaves a falsy token
+    # out of the parameters, so it is added back here, before signing (it is part of the base string).
+    empty_token = False
+
+    def get_oauth_params(self, nonce: str, timestamp: str) -> list[tuple[str, str]]:
+        params: list[tuple[str, str]] = super().get_oauth_params(nonce, timestamp)
+        if self.empty_token and not self.token:
+            params.append(("oauth_token", ""))
+        return params
 
     def get_oauth_signature(self, method: str, uri: str, headers: Any, body: Any) -> str:
         sign = self.SIGNATURE_METHODS[self.signature_method]
@@ -71,7 +81,9 @@ class OAuthSigner:
         token_secret: str | None = None,
         callback: str | None = None,
         verifier: str | None = None,
+        two_legged: bool = False,
     ) -> None:
+        """``two_legged``: a 2LO / 2LOi request, signed with an empty ``oauth_token``."""
         self._auth = _ClientAuth(
             consumer.key,
             client_secret=consumer.shared_secret or "",
@@ -82,6 +94,7 @@ class OAuthSigner:
             verifier=verifier,
             signature_method=consumer.method,
         )
+        self._auth.empty_token = two_legged and not token
 
     def authorization(self, method: str, url: str, content_type: str = "", body: bytes = b"") -> str:
         """The ``Authorization: OAuth …`` header for this request (form bodies are part of the signature)."""
