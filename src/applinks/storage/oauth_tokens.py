@@ -31,6 +31,12 @@ def delete(conn: Connection, token_id: int) -> bool:
     return bool(conn.execute(oauth_tokens.delete().where(oauth_tokens.c.id == token_id)).rowcount)
 
 
+def delete_exact(conn: Connection, token_id: int, token_hash: str) -> bool:
+    """Delete this very token (its hash as well as its ID: SQLite may give a freed ID to a newer token)."""
+    query = oauth_tokens.delete().where(oauth_tokens.c.id == token_id, oauth_tokens.c.token_hash == token_hash)
+    return bool(conn.execute(query).rowcount)
+
+
 def access_tokens_of(conn: Connection, user_name: str) -> list[Row[Any]]:
     """A user's access tokens with the name and link of the consumer holding each."""
     query = (

@@ -20,9 +20,11 @@ def consumer_info_xml(info: ConsumerInfo) -> bytes:
         ("name", info.name),
         ("publicKey", info.public_key),
         ("description", info.description),
-        ("callback", info.callback or ""),
+        ("callback", info.callback),
     ):
-        SubElement(root, tag).text = value
+        # Atlassian leaves out an element whose value is null (JAXB): no empty <callback/> (protocol.md §10).
+        if value is not None:
+            SubElement(root, tag).text = value
     return b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' + tostring(root, encoding="unicode").encode()
 
 

@@ -40,24 +40,33 @@ def consumer_info(request: Request) -> Response:
     return Response(consumer_info_xml(info), media_type="application/xml")
 
 
-@router.post(SERVLET + "/request-token", summary="Issue a request token (OAuth 1.0a, oauth_callback required)")
+@router.post(
+    SERVLET + "/request-token",
+    summary="Issue a request token (OAuth 1.0a with oauth_callback; OAuth 1.0 without it: no verifier later)",
+)
 async def request_token(request: Request) -> Response:
     instance = instance_of(request)
     signed = signed_request(request, instance.base_url, await form_params_async(request))
-    issued = await run_in_threadpool(_issue_request_token, instance, signed)
-    return _form_response(issued.form(oauth_callback_confirmed="true"))
+    issued, confirmed = await run_in_threadpool(_issue_request_token, instance, signed)
+    return _form_response(issued.form(oauth_callback_confirmed="true") if confirmed else issued.form())
 
 
-def _issue_request_token(instance: Instance, signed: SignedRequest) -> IssuedToken:
-    signed.require(*REQUIRED, "oauth_callback")
+def _issue_request_token(instance: Instance, signed: SignedRequest) -> tuple[IssuedToken, bool]:
+    signed.require(*REQUIRED)
     verified = instance.oauth_provider.verify(signed, REQUEST_TOKEN)
     if not verified.consumer.three_lo_allowed:
         raise OAuthProblem("permission_denied", "3-legged OAuth is not enabled for this consumer")
-    callback = resolve_callback(verified.consumer, verified.params.get("oauth_callback"))
-    return instance.oauth_provider.tokens.issue_request_token(verified.consumer, callback)
+    given = verified.params.get("oauth_callback")
+    # No oauth_callback: an OAuth 1.0 consumer (Atlassian accepts those, protocol.md §10).
+    callback = resolve_callback(verified.consumer, given) if given else None
+    return instance.oauth_provider.tokens.issue_request_token(verified.consumer, callback), callback is not None
 
 
-@router.post(SERVLET + "/access-token", summary="Exchange an authorised request token and verifier")
+@router.post(
+    SERVLET + "/access-token",
+    summary="Exchange an authorised request token (and verifier, OAuth 1.0a), or renew an access token with "
+    "its oauth_session_handle",
+)
 async def access_token(request: Request) -> Response:
     instance = instance_of(request)
     signed = signed_request(request, instance.base_url, await form_params_async(request))
@@ -66,10 +75,13 @@ async def access_token(request: Request) -> Response:
 
 
 def _exchange(instance: Instance, signed: SignedRequest) -> IssuedToken:
-    signed.require(*REQUIRED, "oauth_token", "oauth_verifier")
+    signed.require(*REQUIRED, "oauth_token")
     verified = instance.oauth_provider.verify(signed, ACCESS_TOKEN)
-    assert verified.token is not None
-    return instance.oauth_provider.tokens.exchange(verified.token, verified.consumer, verified.params["oauth_verifier"])
+    token, tokens = verified.token, instance.oauth_provider.tokens
+    assert token is not None
+    if token.kind == ACCESS:
+        return tokens.renew(token, verified.consumer, verified.params.get("oauth_session_handle"))
+    return tokens.exchange(token, verified.consumer, verified.params.get("oauth_verifier"))
 
 
 @router.post(SERVLET + "/revoke", summary="A consumer revokes the access token this request is signed with")

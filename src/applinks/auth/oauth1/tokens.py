@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import Engine, Row
+from sqlalchemy import Connection, Engine, Row
 
 from applinks.auth.oauth1.consumers import check_callback
 from applinks.auth.oauth1.model import HMAC_SHA1, OOB, Consumer
@@ -24,6 +24,10 @@ from applinks.settings import Settings
 from applinks.storage import oauth_tokens as repo
 
 REQUEST, ACCESS = "request", "access"
+OAUTH_1_0 = "1.0"  # a request token issued without oauth_callback: no verifier at the exchange
+# An access token's session (renewals with oauth_session_handle) outlives the token by this much, as in
+# Atlassian's service provider; after it, renewing is permission_denied and the user must authorise again.
+SESSION_GRACE = 30 * 24 * 3600
 PENDING, AUTHORIZED, DENIED, USED, ACTIVE = "pending", "authorized", "denied", "used", "active"
 # Expired tokens are kept this long so that their holders hear token_expired rather than token_rejected.
 EXPIRED_GRACE = 7 * 24 * 3600
@@ -47,6 +51,9 @@ class TokenRecord:
     verifier_hash: str | None
     issued_at: int
     expires_at: int
+    oauth_version: str | None = None
+    session_hash: str | None = None
+    session_expires_at: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,11 +63,21 @@ class IssuedToken:
     token: str
     secret: str
     expires_in: int
+    session_handle: str | None = None
+    authorization_expires_in: int | None = None
 
     def form(self, **extra: str) -> str:
-        return urlencode(
-            {"oauth_token": self.token, "oauth_token_secret": self.secret, **extra, "oauth_expires_in": self.expires_in}
-        )
+        fields: dict[str, str | int] = {
+            "oauth_token": self.token,
+            "oauth_token_secret": self.secret,
+            **extra,
+            "oauth_expires_in": self.expires_in,
+        }
+        if self.session_handle is not None:
+            # What Atlassian's access-token reply carries, so that a consumer can renew the token (§10).
+            fields["oauth_session_handle"] = self.session_handle
+            fields["oauth_authorization_expires_in"] = self.authorization_expires_in or 0
+        return urlencode(fields)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +142,9 @@ class TokenService:
         return None if row is None else self._record(row)
 
     # -- request tokens --------------------------------------------------------------------------------
-    def issue_request_token(self, consumer: Consumer, callback: str) -> IssuedToken:
+    def issue_request_token(self, consumer: Consumer, callback: str | None) -> IssuedToken:
+        """A request token; ``callback`` None is an OAuth 1.0 consumer (no ``oauth_callback`` sent): its
+        token needs no verifier, and approving it returns to the consumer's registered callback, if any."""
         assert consumer.id is not None
         self._maybe_purge()
         issued = self._new()
@@ -137,7 +156,8 @@ class TokenService:
                     **self._columns(issued, consumer),
                     "kind": REQUEST,
                     "state": PENDING,
-                    "callback": callback,
+                    "callback": callback if callback is not None else consumer.callback,
+                    "oauth_version": OAUTH_1_0 if callback is None else None,
                     "issued_at": now,
                     "expires_at": now + self.settings.request_token_ttl,
                 },
@@ -167,6 +187,10 @@ class TokenService:
             )
         if not won:
             raise refused("this authorisation request has already been answered")
+        if record.oauth_version == OAUTH_1_0:  # OAuth 1.0: the consumer exchanges without a verifier
+            if record.callback is None or record.callback == OOB:
+                return Decision(None, None)
+            return Decision(with_params(record.callback, {"oauth_token": token}), None)
         if record.callback is None or record.callback == OOB:
             return Decision(None, verifier)
         return Decision(with_params(record.callback, {"oauth_token": token, "oauth_verifier": verifier}), verifier)
@@ -184,34 +208,80 @@ class TokenService:
         )
 
     # -- access tokens ---------------------------------------------------------------------------------
-    def exchange(self, record: TokenRecord, consumer: Consumer, verifier: str) -> IssuedToken:
-        """Swap an authorised request token and its verifier for an access token (once)."""
+    def exchange(self, record: TokenRecord, consumer: Consumer, verifier: str | None) -> IssuedToken:
+        """Swap an authorised request token and its verifier (OAuth 1.0a; none for 1.0 tokens) for an access
+        token with a session handle (once)."""
         if record.state == PENDING:
             raise OAuthProblem("permission_unknown", "the user has not authorised this request token yet")
         if record.state == DENIED:
             raise OAuthProblem("permission_denied", "the user denied access")
         if record.state == USED:
             raise OAuthProblem("token_used", "this request token has already been exchanged")
-        if record.verifier_hash is None or not secrets_equal(token_hash(verifier), record.verifier_hash):
-            raise OAuthProblem("token_rejected", "the oauth_verifier does not match this request token")
+        if record.oauth_version != OAUTH_1_0:
+            if not verifier:
+                raise OAuthProblem(
+                    "parameter_absent", "oauth_verifier is required (OAuth 1.0a)", parameters_absent="oauth_verifier"
+                )
+            if record.verifier_hash is None or not secrets_equal(token_hash(verifier), record.verifier_hash):
+                raise OAuthProblem("token_rejected", "the oauth_verifier does not match this request token")
         issued = self._new()
+        session = secrets.token_urlsafe(24)
         now = self.now()
         ttl = self.settings.access_token_ttl
+        session_ends = now + ttl + SESSION_GRACE
         with self.engine.begin() as conn:
             if not repo.transition(conn, record.id, AUTHORIZED, {"state": USED}):
                 raise OAuthProblem("token_used", "this request token has already been exchanged")
-            repo.insert(
-                conn,
-                {
-                    **self._columns(issued, consumer),
-                    "kind": ACCESS,
-                    "state": ACTIVE,
-                    "user_name": record.user_name,
-                    "issued_at": now,
-                    "expires_at": now + ttl,
-                },
+            self._insert_access(conn, issued, consumer, record.user_name, token_hash(session), session_ends, now)
+        return IssuedToken(issued.token, issued.secret, ttl, session, session_ends - now)
+
+    def renew(self, record: TokenRecord, consumer: Consumer, session_handle: str | None) -> IssuedToken:
+        """A new access token for an access token (expired or not) and its session handle; the old token goes.
+        Refused once the session has ended (the user must authorise again)."""
+        if record.kind != ACCESS or record.session_hash is None:
+            raise OAuthProblem("token_rejected", "this access token cannot be renewed")
+        if not session_handle:
+            raise OAuthProblem(
+                "parameter_absent", "oauth_session_handle is required", parameters_absent="oauth_session_handle"
             )
-        return IssuedToken(issued.token, issued.secret, ttl)
+        if not secrets_equal(token_hash(session_handle), record.session_hash):
+            raise OAuthProblem("token_rejected", "the oauth_session_handle does not belong to this token")
+        now = self.now()
+        session_ends = record.session_expires_at or 0
+        if session_ends < now:
+            raise OAuthProblem("permission_denied", "the authorisation has expired; authorise again")
+        issued = self._new()
+        ttl = min(self.settings.access_token_ttl, session_ends - now)
+        with self.engine.begin() as conn:
+            if not repo.delete_exact(conn, record.id, record.token_hash):
+                raise OAuthProblem("token_rejected", "this access token has already been renewed or revoked")
+            self._insert_access(conn, issued, consumer, record.user_name, record.session_hash, session_ends, now, ttl)
+        return IssuedToken(issued.token, issued.secret, ttl, session_handle, session_ends - now)
+
+    def _insert_access(
+        self,
+        conn: Connection,
+        issued: IssuedToken,
+        consumer: Consumer,
+        user_name: str | None,
+        session_hash: str,
+        session_ends: int,
+        now: int,
+        ttl: int | None = None,
+    ) -> None:
+        repo.insert(
+            conn,
+            {
+                **self._columns(issued, consumer),
+                "kind": ACCESS,
+                "state": ACTIVE,
+                "user_name": user_name,
+                "issued_at": now,
+                "expires_at": now + (self.settings.access_token_ttl if ttl is None else ttl),
+                "session_hash": session_hash,
+                "session_expires_at": session_ends,
+            },
+        )
 
     def access_tokens_of(self, user_name: str) -> list[dict[str, Any]]:
         """The access tokens a user has granted, for their access-tokens page."""
@@ -257,6 +327,9 @@ class TokenService:
             verifier_hash=row.verifier_hash,
             issued_at=int(row.issued_at),
             expires_at=int(row.expires_at),
+            oauth_version=row.oauth_version,
+            session_hash=row.session_hash,
+            session_expires_at=None if row.session_expires_at is None else int(row.session_expires_at),
         )
 
     def _maybe_purge(self) -> None:

@@ -173,12 +173,15 @@ class OAuthProvider:
     def _token(self, value: str, record: TokenRecord | None, consumer: Consumer, purpose: str) -> TokenRecord | None:
         if purpose == REQUEST_TOKEN or not value:
             return None
-        wanted = REQUEST if purpose == ACCESS_TOKEN else ACCESS
-        if record is None or record.consumer_id != consumer.id or record.kind != wanted:
+        # The access-token endpoint also takes an access token: renewal with its session handle, which is
+        # allowed after the token expired (the session decides, ``TokenService.renew``).
+        wanted = (REQUEST, ACCESS) if purpose == ACCESS_TOKEN else (ACCESS,)
+        if record is None or record.consumer_id != consumer.id or record.kind not in wanted:
             raise OAuthProblem("token_rejected", "the token is unknown or has been revoked")
-        if record.expires_at < self.now():
+        renewal = purpose == ACCESS_TOKEN and record.kind == ACCESS
+        if record.expires_at < self.now() and not renewal:
             raise OAuthProblem("token_expired", "the token has expired")
-        if wanted == ACCESS and record.state != ACTIVE:
+        if record.kind == ACCESS and record.state != ACTIVE:
             raise OAuthProblem("token_rejected", "the token is not usable")
         return record
 

@@ -3,7 +3,9 @@ cycle (single use, verifier, expiry, revocation) and the injected clock. Request
 
 from __future__ import annotations
 
+import dataclasses
 import time
+from urllib.parse import parse_qsl
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -209,7 +211,13 @@ def test_three_legged_life_cycle(provider_at: Instance, method: str) -> None:
     # A request token is no access token, and an access token no request token.
     as_request = sign(_client(consumer, resource_owner_key=token, resource_owner_secret=secret), "GET", URL)
     assert _problem(instance, as_request).problem == "token_rejected"
-    assert _problem(instance, as_user, ACCESS_TOKEN).problem == "token_rejected"
+    # An access token at the access-token endpoint is a renewal, which needs the token's session handle.
+    renewal = sign(_client(consumer, resource_owner_key=access, resource_owner_secret=access_secret), "POST", URL)
+    renewing = instance.oauth_provider.verify(renewal, ACCESS_TOKEN)
+    assert renewing.token is not None
+    with pytest.raises(OAuthProblem) as raised:
+        instance.oauth_provider.tokens.renew(renewing.token, consumer, None)
+    assert raised.value.problem == "parameter_absent"
     # Revoked by the user: rejected; revoking someone else's token does nothing.
     [listed] = instance.oauth_provider.tokens.access_tokens_of("alice")
     assert listed["consumerName"] == "Client"
@@ -301,3 +309,58 @@ def test_callback_resolution() -> None:
 
 def test_the_default_clock_is_the_system_clock(instance: Instance) -> None:
     assert abs(instance.oauth_provider.now() - time.time()) < 5
+
+
+def test_oauth_1_0_request_token_without_callback_needs_no_verifier(provider_at: Instance) -> None:
+    """protocol.md §10 (RequestTokenServlet, AccessTokenServlet): no oauth_callback → OAuth 1.0 token."""
+    instance = provider_at
+    consumer = _consumer(instance)
+    tokens = instance.oauth_provider.tokens
+    issued = tokens.issue_request_token(consumer, None)
+    decision = tokens.approve(issued.token, "alice")
+    assert decision.verifier is None and decision.redirect is None
+    record = tokens.lookup(issued.token)
+    assert record is not None
+    access = tokens.exchange(record, consumer, None)
+    assert access.session_handle and access.authorization_expires_in and access.authorization_expires_in > 0
+    # A 1.0a token still needs its verifier.
+    token, _secret, _verifier = _dance(instance, consumer)
+    found = tokens.lookup(token)
+    assert found is not None
+    with pytest.raises(OAuthProblem) as raised:
+        tokens.exchange(found, consumer, None)
+    assert raised.value.problem == "parameter_absent"
+
+
+def test_access_token_renewal_with_the_session_handle(provider_at: Instance) -> None:
+    """protocol.md §10 (AccessTokenServlet): the reply carries oauth_session_handle and
+    oauth_authorization_expires_in; the handle renews the token, the old one goes."""
+    instance = provider_at
+    consumer = _consumer(instance)
+    tokens = instance.oauth_provider.tokens
+    token, secret, verifier = _dance(instance, consumer)
+    signed = sign(
+        _client(consumer, resource_owner_key=token, resource_owner_secret=secret, verifier=verifier), "POST", URL
+    )
+    verified = instance.oauth_provider.verify(signed, ACCESS_TOKEN)
+    assert verified.token is not None
+    first = tokens.exchange(verified.token, consumer, verifier)
+    form = dict(parse_qsl(first.form()))
+    assert form["oauth_session_handle"] == first.session_handle
+    assert int(form["oauth_authorization_expires_in"]) > int(form["oauth_expires_in"]) > 0
+    record = tokens.lookup(first.token)
+    assert record is not None and first.session_handle is not None
+    with pytest.raises(OAuthProblem) as raised:
+        tokens.renew(record, consumer, "not-the-handle")
+    assert raised.value.problem == "token_rejected"
+    with pytest.raises(OAuthProblem) as raised:
+        tokens.renew(dataclasses.replace(record, session_expires_at=0), consumer, first.session_handle)
+    assert raised.value.problem == "permission_denied"
+    second = tokens.renew(record, consumer, first.session_handle)
+    assert second.token != first.token and second.session_handle == first.session_handle
+    assert tokens.lookup(first.token) is None
+    renewed = tokens.lookup(second.token)
+    assert renewed is not None and renewed.user_name == "alice"
+    with pytest.raises(OAuthProblem) as raised:  # the old token cannot be renewed twice
+        tokens.renew(record, consumer, first.session_handle)
+    assert raised.value.problem == "token_rejected"
