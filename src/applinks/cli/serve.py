@@ -83,7 +83,15 @@ def serve(
         console.print(
             f"applinks {settings.name!r} at {settings.base_url} (data in {settings.data_dir})", highlight=False
         )
-        config = uvicorn.Config(app, log_level=log_level.value, proxy_headers=False, lifespan="on")
+        config = uvicorn.Config(
+            # h11 writes header names as given (WWW-Authenticate capitalised, see web/response_headers.py);
+            # the httptools server would lowercase them.
+            app,
+            log_level=log_level.value,
+            proxy_headers=False,
+            lifespan="on",
+            http="h11",
+        )
         server = _Server(config, settings.base_url)
         server.run(sockets=[sock])
     finally:

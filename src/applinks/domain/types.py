@@ -24,6 +24,16 @@ BUILTIN_TYPES: tuple[ApplicationType, ...] = (
     ApplicationType("generic", "Generic Application", ("generic.entity",)),
 )
 
+# Types whose applications are Atlassian products: they serve the applinks REST resources at 1.0 and read XML
+# bodies for the reciprocal link, reciprocal delete and entity links (protocol.md §10). ``refapp`` is not
+# among them: our own instances present it and speak both.
+ATLASSIAN_TYPES = frozenset({"jira", "confluence", "stash", "bamboo", "fecru", "crowd"})
+
+
+def is_atlassian(type_id: str) -> bool:
+    """True for a link to an Atlassian product (call it at 1.0 with XML bodies)."""
+    return type_id in ATLASSIAN_TYPES
+
 
 @dataclass
 class TypeRegistry:

@@ -16,7 +16,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
 from applinks.crypto import SecretBox
-from applinks.errors import AppLinksError, NotAuthenticated, PermissionDenied
+from applinks.errors import AppLinksError, PermissionDenied
 from applinks.instance import Instance
 from applinks.refapp.entities import RefappEntities, entity_type_for
 from applinks.refapp.users import SESSION_USER, UserStore
@@ -171,13 +171,6 @@ def build_app(
     def whoami(request: Request) -> PlainTextResponse:
         principal = authenticate(request, links_app)
         return PlainTextResponse(principal.name)
-
-    @app.get("/rest/applinks/1.0/authenticationinfo", summary="200 only for an administrator")
-    def authentication_info(request: Request) -> dict[str, str]:
-        principal = authenticate(request, links_app)
-        if principal.user is None or not principal.user.is_administrator or principal.impersonated:
-            raise NotAuthenticated("administrator credentials are required", key="applinks.admin.required")
-        return {"username": principal.user.name}
 
     # Host routes raise applinks errors too; answer them the same way the applinks app does.
     for exc_type, handler in links_app.exception_handlers.items():

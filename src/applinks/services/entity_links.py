@@ -11,7 +11,9 @@ from urllib.parse import quote, urlencode
 
 from sqlalchemy.exc import IntegrityError
 
+from applinks.discovery.xml import to_xml
 from applinks.domain.entity_links import EntityLink, EntityRef
+from applinks.domain.types import is_atlassian
 from applinks.errors import (
     AppLinksError,
     Conflict,
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
     from applinks.instance import Instance
 
 ENTITY_LINK_PATH = "/rest/applinks/2.0/entitylink"
+# Atlassian products take reciprocation at 1.0 with an <entityLink> XML body (protocol.md §10).
+ATLASSIAN_ENTITY_LINK_PATH = "/rest/applinks/1.0/entitylink"
 _TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _KEY = re.compile(r"^[A-Za-z0-9~_.@-]{1,255}$")
 MAX_NAME = 255
@@ -218,8 +222,11 @@ class EntityLinkService:
             "key": local_key,
             "name": local_name,
         }
-        path = f"{ENTITY_LINK_PATH}/{quote(type_id, safe='')}/{quote(key, safe='')}?reciprocate=false"
-        self._call(link_id, user, "PUT", path, json.dumps(body).encode(), "link back to this entity")
+        atlassian = is_atlassian(self.instance.links.get(link_id).type_id)
+        base = ATLASSIAN_ENTITY_LINK_PATH if atlassian else ENTITY_LINK_PATH
+        path = f"{base}/{quote(type_id, safe='')}/{quote(key, safe='')}?reciprocate=false"
+        content = to_xml("entityLink", {**body, "isPrimary": False}) if atlassian else json.dumps(body).encode()
+        self._call(link_id, user, "PUT", path, content, "link back to this entity")
 
     def _remote_delete(self, found: EntityLink, user: HostUser) -> None:
         query = urlencode(
@@ -230,7 +237,9 @@ class EntityLinkService:
                 "reciprocate": "false",
             }
         )
-        path = f"{ENTITY_LINK_PATH}/{quote(found.type_id, safe='')}/{quote(found.key, safe='')}?{query}"
+        atlassian = is_atlassian(self.instance.links.get(found.application_id).type_id)
+        base = ATLASSIAN_ENTITY_LINK_PATH if atlassian else ENTITY_LINK_PATH
+        path = f"{base}/{quote(found.type_id, safe='')}/{quote(found.key, safe='')}?{query}"
         self._call(found.application_id, user, "DELETE", path, None, "delete its link back to this entity")
 
     def _call(self, link_id: str, user: HostUser, method: str, path: str, body: bytes | None, what: str) -> None:
@@ -238,7 +247,8 @@ class EntityLinkService:
         from applinks.services.remote import remote_message
 
         link = self.instance.links.get(link_id)
-        headers = {"Content-Type": "application/json"} if body is not None else {}
+        media_type = "application/xml" if is_atlassian(link.type_id) else "application/json"
+        headers = {"Accept": media_type} | ({"Content-Type": media_type} if body is not None else {})
         try:
             response = request_as(self.instance, link, user, method, path, content=body, headers=headers)
         except CredentialsRequired:

@@ -8,17 +8,20 @@ from contextlib import asynccontextmanager
 import httpx2
 from fastapi import FastAPI
 
+from applinks.auth.oauth1 import endpoints as oauth1_endpoints
+from applinks.auth.oauth1 import rest as oauth1_rest
 from applinks.auth.oauth1.web import install as install_oauth1
 from applinks.host import Host
 from applinks.instance import Instance
 from applinks.outbound import web as outbound_web
 from applinks.settings import Settings
 from applinks.transport.policy import Resolver
-from applinks.web.api import entity_links, links, manifest, relocate, wizard
+from applinks.web.api import authentication_info, entity_links, links, manifest, relocate, wizard
 from applinks.web.api import migration as migration_api
 from applinks.web.api import oauth2 as oauth2_api
 from applinks.web.api import status as status_api
 from applinks.web.api import trusted_apps as trusted_apps_api
+from applinks.web.api.versions import install_versions
 from applinks.web.auth.oauth2 import bearer_authenticator
 from applinks.web.deps import Authenticator, basic_authenticator, session_authenticator
 from applinks.web.errors import install_error_handlers
@@ -75,4 +78,23 @@ def create_app(
     app.include_router(oauth2_protocol.router)
     app.include_router(oauth2_api.router)
     install_ui(app)  # administration pages, wizard, API docs page, static files
+    app.include_router(authentication_info.router)
+    # The 1.0 and latest paths Atlassian peers call (protocol.md §10), after every route they copy.
+    install_versions(
+        app,
+        (
+            trusted_apps_api.router,
+            migration_api.router,
+            manifest.router,
+            links.router,
+            wizard.router,
+            relocate.router,
+            entity_links.router,
+            status_api.router,
+            oauth1_endpoints.router,
+            oauth1_rest.router,
+            outbound_web.router,
+            authentication_info.router,
+        ),
+    )
     return app

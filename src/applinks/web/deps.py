@@ -179,6 +179,21 @@ def require_admin_or_link_itself(request: Request) -> Principal:
     return require_admin(request)
 
 
+def require_admin_or_own_link_read(request: Request) -> Principal:
+    """``require_admin`` with one read-only exception: a linked application signing with its link's OAuth
+    (2LO, 2LOi or 3LO) may GET that very link's authentication configuration — Atlassian's status check
+    falls back to reading it through the link (protocol.md §10). It can never write, nor read another link."""
+    principal = authenticate(request)
+    if (
+        request.method in SAFE_METHODS
+        and principal.method.startswith("oauth")
+        and principal.link_id is not None
+        and request.path_params.get("link_id") == principal.link_id
+    ):
+        return principal
+    return require_admin(request)
+
+
 def require_sysadmin(request: Request) -> Principal:
     principal = require_admin(request)
     assert principal.user is not None

@@ -12,9 +12,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from applinks.errors import AppLinksError, BearerTokenRefused, CredentialsRequired, NotAuthenticated, OAuthProblem
+from applinks.web.representation import XML, error_list_xml, wants_xml
 
 log = logging.getLogger("applinks.web")
 _CONSUMER_KEY = re.compile(r'oauth_consumer_key="([^"]*)"')
+
+
+def _error(request: Request, body: dict[str, object], status: int, headers: dict[str, str] | None = None) -> Response:
+    """JSON, or for a caller that asks for XML Atlassian's ``ErrorListEntity`` (protocol.md §10): Atlassian
+    peers read error bodies as ``<error status="…"><message>…</message></error>`` and lose a JSON message."""
+    if wants_xml(request):
+        return Response(error_list_xml(status, [str(body.get("message", ""))]), status, headers, media_type=XML)
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def oauth_problem_response(request: Request, exc: OAuthProblem) -> Response:
@@ -76,7 +85,7 @@ async def _applinks_error(request: Request, exc: Exception) -> Response:
         headers["WWW-Authenticate"] = f'OAuth realm="{realm}"'
     if exc.status >= 500:
         log.error("request failed: %s", exc)
-    return JSONResponse(body, status_code=exc.status, headers=headers)
+    return _error(request, body, exc.status, headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
@@ -86,28 +95,24 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
         where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
         problems.append(f"{where or 'request'}: {err.get('msg', 'invalid')}")
     message = "invalid request: " + "; ".join(problems)
-    return JSONResponse({"status": 400, "error": "applinks.invalid", "message": message}, status_code=400)
+    return _error(request, {"status": 400, "error": "applinks.invalid", "message": message}, 400)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    return JSONResponse(
-        {"status": exc.status_code, "error": f"http.{exc.status_code}", "message": str(exc.detail)},
-        status_code=exc.status_code,
-        headers=exc.headers,
-    )
+    status = exc.status_code
+    body: dict[str, object] = {"status": status, "error": f"http.{status}", "message": str(exc.detail)}
+    return _error(request, body, exc.status_code, dict(exc.headers or {}))
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
-    return JSONResponse(
-        {
-            "status": 500,
-            "error": "applinks.internal",
-            "message": "internal error; the server log has details",
-        },
-        status_code=500,
-    )
+    body: dict[str, object] = {
+        "status": 500,
+        "error": "applinks.internal",
+        "message": "internal error; the server log has details",
+    }
+    return _error(request, body, 500)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -1,5 +1,6 @@
 """Response headers decided while authenticating (e.g. ``X-Seraph-Trusted-App-Status``): an authenticator
-records them on the request scope and this middleware adds them to whatever response the request gets."""
+records them on the request scope and this middleware adds them to whatever response the request gets. It also
+gives ``WWW-Authenticate`` its canonical capitalisation on the way out."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _KEY = "applinks.response_headers"
+# Header names sent with their canonical capitalisation. Starlette lowercases every name; Atlassian reads the
+# OAuth challenge by its exact name through SAL (protocol.md §10). uvicorn's h11 server writes names as they
+# are given here; its httptools server lowercases them all again (so ``applinks serve`` runs on h11).
+_CANONICAL = {b"www-authenticate": b"WWW-Authenticate"}
 
 
 def add_response_header(request: Request, name: str, value: str) -> None:
@@ -34,6 +39,7 @@ class ResponseHeadersMiddleware:
                     headers = MutableHeaders(scope=message)
                     for name, value in recorded:
                         headers.append(name, value)
+                message["headers"] = [(_CANONICAL.get(name, name), value) for name, value in message["headers"]]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

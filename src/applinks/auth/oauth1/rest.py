@@ -14,7 +14,7 @@ from applinks.errors import InvalidInput, NotFound
 from applinks.host import HostUser
 from applinks.instance import Instance
 from applinks.web.body import body_schema, read_model
-from applinks.web.deps import Principal, instance_of, require_admin
+from applinks.web.deps import Principal, instance_of, require_admin, require_admin_or_own_link_read
 
 router = APIRouter(tags=["oauth"])
 PREFIX = "/rest/applinks-oauth/1.0/applicationlink/{link_id}/authentication"
@@ -39,8 +39,14 @@ class ConsumerBody(BaseModel):
     two_lo_impersonation_allowed: bool = Field(default=False, alias="twoLOImpersonationAllowed")
 
 
-@router.get(PREFIX, summary="The link's incoming consumers and configured (outgoing) providers")
-def get_authentication(link_id: str, request: Request, _: Principal = Depends(require_admin)) -> dict[str, Any]:
+@router.get(
+    PREFIX,
+    summary="The link's incoming consumers and configured (outgoing) providers (admins, and the linked "
+    "application itself through the link's OAuth)",
+)
+def get_authentication(
+    link_id: str, request: Request, _: Principal = Depends(require_admin_or_own_link_read)
+) -> dict[str, Any]:
     instance = instance_of(request)
     link = instance.links.get(link_id)
     consumer = instance.oauth_consumers.for_link(link.id)

@@ -1,4 +1,5 @@
-"""Entity links over REST (protocol.md §6.5): ``/rest/applinks/2.0/entitylink``."""
+"""Entity links over REST (protocol.md §6.5): ``/rest/applinks/2.0/entitylink``, also served as ``1.0`` and
+``latest`` (``versions``), where Atlassian peers send ``<entityLink>`` XML and expect 200 for a delete."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from applinks.domain.entity_links import EntityRef
 from applinks.host import HostUser
 from applinks.services.entity_links import entity_links_of
+from applinks.web.api.versions import api_version
 from applinks.web.body import body_schema, read_model
 from applinks.web.deps import Principal, instance_of, require_user
+from applinks.web.representation import represent
 
 router = APIRouter(tags=["entity links"])
 BASE = "/rest/applinks/2.0/entitylink"
@@ -69,14 +72,14 @@ async def put_entity_link(
     request: Request,
     reciprocate: bool = False,
     who: Principal = Depends(require_user),
-) -> JSONResponse:
+) -> Response:
     body = await read_model(request, EntityLinkBody)
     target = EntityRef(body.application_id, body.type_id, body.key, body.name or "")
     service = entity_links_of(instance_of(request))
     link, created = await run_in_threadpool(
         service.add, _user(who), local_type, local_key, target, reciprocate=reciprocate
     )
-    return JSONResponse(link.to_json(), status_code=201 if created else 200)
+    return represent(request, link.to_json(), root="entityLink", status_code=201 if created else 200)
 
 
 @router.post(BASE + "/primary/{local_type}/{local_key}", summary="Make an entity link the primary of its type")
@@ -111,4 +114,5 @@ def delete_entity_link(
 ) -> Response:
     service = entity_links_of(instance_of(request))
     service.delete(_user(who), local_type, local_key, EntityRef(application_id, type_id, key), reciprocate=reciprocate)
-    return Response(status_code=204)
+    # Atlassian's EntityLinkClient counts only 200 as deleted; it calls 1.0 (our own 2.0 answers 204).
+    return Response(status_code=204 if api_version(request) == "2.0" else 200)

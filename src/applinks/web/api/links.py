@@ -1,4 +1,6 @@
-"""The link registry over REST: ``/rest/applinks/2.0/applicationlink`` and ``/rest/applinks/3.0/applinks``."""
+"""The link registry over REST: ``/rest/applinks/2.0/applicationlink`` (also served as ``1.0`` and ``latest``,
+see ``versions``; JSON or Atlassian's XML, answered in the caller's ``Accept`` type) and
+``/rest/applinks/3.0/applinks``."""
 
 from __future__ import annotations
 
@@ -13,8 +15,10 @@ from starlette.responses import JSONResponse, Response
 from applinks.domain.links import Link
 from applinks.errors import InvalidInput
 from applinks.services.links import LinkUpdate
+from applinks.web.api.versions import api_version
 from applinks.web.body import body_schema, read_model
 from applinks.web.deps import Principal, instance_of, require_admin, require_admin_or_link_itself
+from applinks.web.representation import link_xml, represent
 
 router = APIRouter(tags=["links"])
 V2 = "/rest/applinks/2.0/applicationlink"
@@ -55,36 +59,45 @@ class LinkUpdateV3(BaseModel):
     primary: bool | None = None
 
 
-def _v2_list(links: list[Link]) -> dict[str, Any]:
-    return {"applicationLinks": [link.to_v2() for link in links]}
+def _v2_list(request: Request, links: list[Link]) -> Response:
+    data = {"applicationLinks": [link.to_v2() for link in links]}
+    return represent(request, data, root="applicationLinks")
 
 
-# -- v2 -------------------------------------------------------------------------------------------------
+def _one(request: Request, link: Link, status_code: int = 200) -> Response:
+    """One link as JSON, or as Atlassian's ``<applicationLink>`` for an XML caller."""
+    version = api_version(request) or "2.0"
+    self_url = instance_of(request).url(f"/rest/applinks/{version}/applicationlink/{link.id}")
+    data = link.to_v2()
+    return represent(request, data, root="applicationLink", status_code=status_code, xml=link_xml(data, self_url))
+
+
+# -- v2 (and 1.0, latest) -------------------------------------------------------------------------------
 @router.get(V2, summary="List application links")
-def list_links(request: Request, _: Principal = Depends(require_admin)) -> dict[str, Any]:
-    return _v2_list(instance_of(request).links.list())
+def list_links(request: Request, _: Principal = Depends(require_admin)) -> Response:
+    return _v2_list(request, instance_of(request).links.list())
 
 
 @router.get(V2 + "/type/{type_id}", summary="Links of one application type, primary first")
-def links_of_type(type_id: str, request: Request, _: Principal = Depends(require_admin)) -> dict[str, Any]:
+def links_of_type(type_id: str, request: Request, _: Principal = Depends(require_admin)) -> Response:
     found = instance_of(request).links.list(type_id)
-    return _v2_list(sorted(found, key=lambda link: not link.is_primary))
+    return _v2_list(request, sorted(found, key=lambda link: not link.is_primary))
 
 
 @router.get(V2 + "/primary/{type_id}", summary="The primary link of an application type")
-def primary_link(type_id: str, request: Request, _: Principal = Depends(require_admin)) -> dict[str, Any]:
-    return instance_of(request).links.primary(type_id).to_v2()
+def primary_link(type_id: str, request: Request, _: Principal = Depends(require_admin)) -> Response:
+    return _one(request, instance_of(request).links.primary(type_id))
 
 
 @router.post(V2 + "/primary/{link_id}", summary="Make a link the primary of its type")
-def make_primary(link_id: str, request: Request, who: Principal = Depends(require_admin)) -> dict[str, Any]:
+def make_primary(link_id: str, request: Request, who: Principal = Depends(require_admin)) -> Response:
     assert who.user is not None
-    return instance_of(request).links.make_primary(link_id, actor=who.user).to_v2()
+    return _one(request, instance_of(request).links.make_primary(link_id, actor=who.user))
 
 
 @router.get(V2 + "/{link_id}", summary="One application link")
-def get_link(link_id: str, request: Request, _: Principal = Depends(require_admin)) -> dict[str, Any]:
-    return instance_of(request).links.get(link_id).to_v2()
+def get_link(link_id: str, request: Request, _: Principal = Depends(require_admin)) -> Response:
+    return _one(request, instance_of(request).links.get(link_id))
 
 
 def _update_from_v2(body: LinkBodyV2) -> LinkUpdate:
@@ -99,7 +112,7 @@ def _update_from_v2(body: LinkBodyV2) -> LinkUpdate:
 
 @router.put(
     V2 + "/{link_id}",
-    summary="Create the link if absent (201), else update it",
+    summary="Create the link if absent (201), else update it (JSON or XML <applicationLink> body)",
     openapi_extra=body_schema(LinkBodyV2),
 )
 async def put_link(link_id: str, request: Request, who: Principal = Depends(require_admin)) -> Response:
@@ -122,18 +135,18 @@ async def put_link(link_id: str, request: Request, who: Principal = Depends(requ
                 is_system=bool(body.is_system),
             )
         )
-        return JSONResponse(created.to_v2(), status_code=201)
+        return _one(request, created, 201)
     updated = await run_in_threadpool(service.update, link_id, _update_from_v2(body), actor=who.user)
-    return JSONResponse(updated.to_v2())
+    return _one(request, updated)
 
 
 @router.post(V2 + "/{link_id}", summary="Update a link", openapi_extra=body_schema(LinkBodyV2))
-async def post_link(link_id: str, request: Request, who: Principal = Depends(require_admin)) -> dict[str, Any]:
+async def post_link(link_id: str, request: Request, who: Principal = Depends(require_admin)) -> Response:
     assert who.user is not None
     body = await read_model(request, LinkBodyV2)
     service = instance_of(request).links
     updated = await run_in_threadpool(service.update, link_id, _update_from_v2(body), actor=who.user)
-    return updated.to_v2()
+    return _one(request, updated)
 
 
 @router.delete(V2 + "/{link_id}", summary="Delete a link (locally)")
