@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 from applinks.discovery.manifest import ICONS_PATH, manifest_to_xml
 from applinks.domain.manifest import Manifest
 from applinks.errors import NotFound
-from applinks.web.deps import Principal, instance_of, require_admin
+from applinks.web.deps import Principal, authenticate, instance_of, require_admin
 
 router = APIRouter(tags=["manifest"])
 NO_CACHE = {"Cache-Control": "no-cache, no-store, must-revalidate"}
@@ -35,6 +35,9 @@ def render_manifest(request: Request, manifest: Manifest) -> Response:
 
 @router.get("/rest/applinks/1.0/manifest", summary="This instance's manifest (XML by default, JSON on request)")
 def get_manifest(request: Request) -> Response:
+    # Anonymous, but credentials that are presented are verified: Atlassian's diagnostics test a link with a
+    # 2LO-signed GET of this resource and expect a 401 OAuth challenge when the signature fails (§10).
+    authenticate(request)
     return render_manifest(request, instance_of(request).manifest())
 
 
