@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from applinks.auth.oauth1.model import OAuthLevel
 from applinks.domain.links import Link
 from applinks.domain.manifest import OAUTH_2LO, OAUTH_2LOI, OAUTH_3LO
+from applinks.domain.types import is_atlassian
 from applinks.errors import AppLinksError, InvalidInput
 from applinks.host import HostUser
 from applinks.services.remote import basic_headers, remote_message
@@ -71,7 +72,7 @@ def configure_two_way(
     assert remote is not None and request.remote_username and request.remote_password
     credentials = basic_headers(request.remote_username, request.remote_password)
     _remote_incoming(instance, remote, credentials, impersonation)
-    _remote_outgoing(instance, remote, credentials, impersonation)
+    _remote_outgoing(instance, remote, credentials, impersonation, atlassian=is_atlassian(result.link.type_id))
     _local_incoming(instance, result.link, result.local, actor, impersonation)
     _local_outgoing(instance, result.link, result.local, actor, impersonation)
 
@@ -88,7 +89,7 @@ def _remote_put(instance: Instance, url: str, credentials: dict[str, str], path:
         },
         content=json.dumps(body).encode(),
     )
-    if response.status_code not in (200, 201):
+    if not 200 <= response.status_code < 300:  # Atlassian answers some of these with 204
         raise InvalidInput(
             f"{url} answered HTTP {response.status_code}: {remote_message(response)}",
             key="applinks.wizard.remote_auth",
@@ -115,10 +116,16 @@ def _remote_incoming(instance: Instance, remote: SideReport, credentials: dict[s
     }
 
 
-def _remote_outgoing(instance: Instance, remote: SideReport, credentials: dict[str, str], imp: bool) -> None:
+def _remote_outgoing(
+    instance: Instance, remote: SideReport, credentials: dict[str, str], imp: bool, *, atlassian: bool
+) -> None:
     path = PROVIDER_PATH.format(id=instance.application_id)
     answer: dict[str, Any] = {}
     for provider, enabled in ((OAUTH_3LO, True), (OAUTH_2LO, True), (OAUTH_2LOI, imp)):
+        if atlassian and not enabled:
+            # Atlassian's provider resource registers the provider it names whatever "enabled" says (§10):
+            # a provider that must stay off is not sent at all.
+            continue
         body = {"provider": provider, "enabled": enabled, "config": {}}
         try:
             answer = _remote_put(instance, remote.url, credentials, path, body)
@@ -129,6 +136,9 @@ def _remote_outgoing(instance: Instance, remote: SideReport, credentials: dict[s
     level = answer.get("outgoing")
     if isinstance(level, dict):
         remote.outgoing = {k: bool(level.get(k)) for k in ("enabled", "twoLoEnabled", "twoLoImpersonationEnabled")}
+    elif atlassian:
+        # Atlassian answers each accepted provider with an empty 2xx: the level is the one every call set.
+        remote.outgoing = {"enabled": True, "twoLoEnabled": True, "twoLoImpersonationEnabled": imp}
 
 
 def _local_incoming(instance: Instance, link: Link, local: SideReport, actor: HostUser, imp: bool) -> None:

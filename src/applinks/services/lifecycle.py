@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from applinks.discovery.manifest import fetch_manifest
 from applinks.domain.links import Link
 from applinks.domain.manifest import Manifest
+from applinks.domain.types import is_atlassian
 from applinks.errors import (
     AddressRefused,
     AppLinksError,
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
 
 MOVED_PROPERTY = "moved"
 LINK_PATH = "/rest/applinks/2.0/applicationlink/"
+# Atlassian products take the reciprocal delete at 1.0 (their ApplicationLinkClient's path, protocol.md §10).
+ATLASSIAN_LINK_PATH = "/rest/applinks/1.0/applicationlink/"
 
 
 @dataclass(slots=True)
@@ -333,10 +336,12 @@ class LifecycleService:
         return DeleteResult(link, remote, f"link to {link.name} {said}")
 
     def _delete_remote_end(self, link: Link, actor: HostUser) -> tuple[str, str | None]:
-        """``DELETE <remote>/rest/applinks/2.0/applicationlink/<ourId>?reciprocate=false`` as ``actor``."""
+        """``DELETE <remote>/rest/applinks/2.0/applicationlink/<ourId>?reciprocate=false`` as ``actor`` (1.0 for an
+        Atlassian product)."""
         from applinks.services.calls import request_as
 
-        path = f"{LINK_PATH}{self.instance.application_id}?reciprocate=false"
+        base = ATLASSIAN_LINK_PATH if is_atlassian(link.type_id) else LINK_PATH
+        path = f"{base}{self.instance.application_id}?reciprocate=false"
         try:
             response = request_as(self.instance, link, actor, "DELETE", path)
         except CredentialsRequired as exc:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import json
 
+from applinks.discovery.xml import parse_xml
+from applinks.errors import UnexpectedResponse
 from applinks.transport.client import OutboundResponse
 
 MAX_MESSAGE = 300
@@ -28,6 +30,20 @@ def remote_message(response: OutboundResponse) -> str:
             value = data.get(key)
             if isinstance(value, str) and value.strip():
                 return value.strip()[:MAX_MESSAGE]
-    if not text or text.startswith("<"):
+    if text.startswith("<"):
+        return _xml_message(response.content) or f"HTTP {response.status_code}"
+    if not text:
         return f"HTTP {response.status_code}"
     return text[:MAX_MESSAGE]
+
+
+def _xml_message(body: bytes) -> str:
+    """The first ``<message>`` of an Atlassian ``ErrorListEntity`` (``<error status="…">``), else ""."""
+    try:
+        root = parse_xml(body, "error body")
+    except UnexpectedResponse:
+        return ""
+    if root.tag != "error":
+        return ""
+    messages = [(child.text or "").strip() for child in root if child.tag == "message"]
+    return next((m[:MAX_MESSAGE] for m in messages if m), "")

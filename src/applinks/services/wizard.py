@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from applinks.discovery.manifest import fetch_manifest
+from applinks.discovery.xml import to_xml
 from applinks.domain.links import Link
 from applinks.domain.manifest import Manifest
-from applinks.domain.types import BUILTIN_TYPES
+from applinks.domain.types import BUILTIN_TYPES, is_atlassian
 from applinks.errors import (
     AddressRefused,
     AppLinksError,
@@ -333,7 +334,7 @@ class WizardService:
         own_rpc = normalise_url(request.custom_rpc_url) if request.custom_rpc_url else self.instance.base_url
         self._check_remote_admin(check.url, username, request.remote_password)
         remote = SideReport(check.url)
-        remote.link = self._put_reciprocal(check.url, own_rpc, username, request.remote_password)
+        remote.link = self._put_reciprocal(check.url, own_rpc, username, request.remote_password, link.type_id)
         local = SideReport(self.instance.base_url)
         try:
             self._run_hook("after_remote_link", link)
@@ -385,8 +386,10 @@ class WizardService:
             status_code=response.status_code,
         )
 
-    def _put_reciprocal(self, url: str, own_rpc: str, username: str, password: str) -> str:
-        """The remote's link to us, made first: ``created`` or ``updated`` (when the remote already had one)."""
+    def _put_reciprocal(self, url: str, own_rpc: str, username: str, password: str, remote_type: str) -> str:
+        """The remote's link to us, made first: ``created`` or ``updated`` (when the remote already had one).
+        An Atlassian product takes it as Atlassian's wizard sends it: ``PUT 1.0`` with an ``<applicationLink>``
+        XML body (it has no ``PUT`` on 2.0, protocol.md §10); an applinks peer at 2.0 with JSON."""
         settings = self.instance.settings
         body: dict[str, Any] = {
             "id": self.instance.application_id,
@@ -396,19 +399,23 @@ class WizardService:
             "isPrimary": False,
             "isSystem": False,
         }
-        # A type the remote may not know is left out: it reads our type from our manifest instead.
-        if any(t.type_id == settings.application_type for t in BUILTIN_TYPES):
+        atlassian = is_atlassian(remote_type)
+        # A type the remote may not know is left out: it reads our type from our manifest instead. Atlassian
+        # requires the type (and refuses one it has not installed: embedding hosts present refapp).
+        if atlassian or any(t.type_id == settings.application_type for t in BUILTIN_TYPES):
             body["typeId"] = settings.application_type
+        version, media_type = ("1.0", "application/xml") if atlassian else ("2.0", "application/json")
+        content = to_xml("applicationLink", body) if atlassian else json.dumps(body).encode()
         response = self.instance.outbound.request(
             "PUT",
-            f"{url}/rest/applinks/2.0/applicationlink/{self.instance.application_id}",
+            f"{url}/rest/applinks/{version}/applicationlink/{self.instance.application_id}",
             headers={
                 **basic_headers(username, password),
-                "Content-Type": "application/json",
-                "Accept": "application/json",
+                "Content-Type": media_type,
+                "Accept": media_type,
                 "X-Atlassian-Token": "no-check",
             },
-            content=json.dumps(body).encode(),
+            content=content,
             timeout=RECIPROCAL_TIMEOUT,
         )
         if response.status_code == 201:
