@@ -16,9 +16,10 @@ XML = "application/xml"
 
 
 def wants_xml(request: Request) -> bool:
-    """True when the caller's ``Accept`` names XML before (or without) JSON; ``*/*`` and no header mean JSON."""
+    """True when the caller's ``Accept`` names XML before (or without) JSON; ``*/*`` and no header mean JSON.
+    Browsers (which ask for ``text/html`` and ``application/xhtml+xml``) keep JSON."""
     accept = request.headers.get("accept", "").lower()
-    if "xml" not in accept:
+    if "xml" not in accept or "text/html" in accept:
         return False
     if "json" not in accept:
         return True
