@@ -53,9 +53,11 @@ DELIBERATELY_PRIVATE = {
     "check_xsrf": "a dependency of applinks' own state-changing routes",
     "host_of": "web-layer plumbing: the Host of the mounted app",
     "instance_of": "web-layer plumbing: the Instance of the mounted app",
+    "is_atlassian": "the lifecycle's choice of 1.0 paths and XML bodies for Atlassian remotes",
     "network_error": "transport internals: maps network failures to typed errors",
     "oauth_problem": "factory internals: reads an oauth_problem from a response",
     "require_admin_or_link_itself": "guards the remote half of 'delete both ends' only",
+    "require_admin_or_own_link_read": "guards a linked peer's read of its own link's authentication only",
     "resolve_url": "factory internals: confines URLs to a link's RPC URL",
     "session_authenticator": "one link of the web layer's authenticator chain",
 }
