@@ -55,7 +55,7 @@ oauth_tokens = Table(
     Column("verifier_hash", String(64), nullable=True),
     Column("issued_at", BigInteger, nullable=False),
     Column("expires_at", BigInteger, nullable=False),
-    # Added by migration 0008: "1.0" marks a request token issued without oauth_callback (NULL: OAuth 1.0a);
+    # Added by migration 0009: "1.0" marks a request token issued without oauth_callback (NULL: OAuth 1.0a);
     # an access token's session handle (sha256) and the end of its session, for renewal.
     Column("oauth_version", String(8), nullable=True),
     Column("session_hash", String(64), nullable=True),
