@@ -1,6 +1,6 @@
 """The auth areas' services seen through the diagnostics ports: incoming levels from the OAuth provider,
-outgoing levels from the outbound side, legacy configuration from the lifecycle area (signed calls come
-ready-made from ``outbound.calls``)."""
+outgoing levels from the outbound side, legacy configuration from the lifecycle area, OAuth 2.0 probes from
+the outgoing OAuth 2.0 area (signed calls come ready-made from ``outbound.calls``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from applinks.auth.oauth1.model import OAuthLevel as ProviderLevel
 from applinks.diagnostics.ports import LegacyInfo, NoLegacy
-from applinks.diagnostics.status import AuthLevels, OAuthLevel
+from applinks.diagnostics.status import AuthLevels, Finding, OAuthLevel
 from applinks.domain.links import Link
 from applinks.errors import PermissionDenied
 from applinks.host import HostUser
@@ -69,6 +69,23 @@ class InstanceLevels:
             for provider, enabled in wanted:
                 store.set_provider(link, provider, enabled=enabled, config=None, actor=actor)
         return self.levels(link)
+
+
+class InstanceOAuth2:
+    """The outgoing OAuth 2.0 area's own probes, as findings."""
+
+    def __init__(self, instance: Instance) -> None:
+        self.instance = instance
+
+    def configured(self, link: Link) -> bool:
+        return self.instance.oauth2_outgoing.get(link.id) is not None
+
+    def probe(self, link: Link, user: HostUser | None) -> Finding | None:
+        found = self.instance.oauth2_outgoing.diagnose(link, user.name if user else None)
+        if found is None:
+            return None
+        kind, details, uri = found
+        return Finding(kind, details, authorisation_uri=uri)
 
 
 def legacy_info(instance: Instance) -> LegacyInfo:

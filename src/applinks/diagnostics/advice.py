@@ -436,6 +436,64 @@ ERRORS: tuple[Advice, ...] = (
         "The check failed in an unexpected way; the details carry the reason.",
         ("Read the details and this instance's log, then run `applinks doctor LINK_ID` again.",),
     ),
+    # -- OAuth 2.0 links (seed 003; applinks extension) ----------------------------------------------------
+    Advice(
+        "OAUTH2_INVALID_CLIENT",
+        Category.CONFIG_ERROR,
+        "The remote does not know our OAuth 2.0 client",
+        "The remote's token endpoint refused our client ID and secret (`invalid_client`): the incoming link "
+        "there was deleted, its secret was reset, or the ID or secret was copied wrongly.",
+        (
+            "On the remote, open the incoming OAuth 2.0 link for this application (or create one) and reset its "
+            "secret; then enter the client ID and the new secret here: `applinks oauth2 outgoing set LINK_ID "
+            "--client-id ID` with the secret in `APPLINKS_OAUTH2_CLIENT_SECRET`.",
+            _DOCTOR,
+        ),
+        extension=True,
+    ),
+    Advice(
+        "OAUTH2_REDIRECT_MISMATCH",
+        Category.CONFIG_ERROR,
+        "Redirect URL not registered at the remote",
+        "The remote's authorization endpoint refuses the redirect URL this instance sends: the incoming link "
+        "there was registered with another URL. Redirect URLs must match exactly (scheme, host, port, path).",
+        (
+            "Copy the redirect URL `applinks oauth2 outgoing show LINK_ID` prints into the remote's incoming "
+            "OAuth 2.0 link for this application.",
+            "If this instance's base URL changed, the redirect URL changed with it: update it at the remote.",
+            _DOCTOR,
+        ),
+        extension=True,
+    ),
+    Advice(
+        "OAUTH2_REFRESH_EXPIRED",
+        Category.ACCESS_ERROR,
+        "Your OAuth 2.0 authorisation has expired",
+        "The remote refused to refresh your token (it expired after its lifetime, or you or an administrator "
+        "revoked it there). The stored token was forgotten.",
+        ("Open the authorisation URI (`authorisationUri` in the status) and allow access again.",),
+        extension=True,
+    ),
+    Advice(
+        "OAUTH2_AUTHORISATION_REQUIRED",
+        Category.ACCESS_ERROR,
+        "Authorise over OAuth 2.0",
+        "Calls as you through this OAuth 2.0 link need your consent at the remote, and you have not given it yet.",
+        ("Open the authorisation URI (`authorisationUri` in the status) and allow access at the remote.",),
+        extension=True,
+    ),
+    Advice(
+        "OAUTH2_UNEXPECTED",
+        Category.CONFIG_ERROR,
+        "Unexpected OAuth 2.0 answer",
+        "The remote's OAuth 2.0 endpoints answered in a way no OAuth 2.0 server should (see the details).",
+        (
+            "Check that the link's endpoints are the remote's (`applinks oauth2 outgoing show LINK_ID`); for a "
+            "custom provider, that they are its authorization and token endpoints.",
+            _DOCTOR,
+        ),
+        extension=True,
+    ),
 )
 
 WARNINGS: tuple[Advice, ...] = (

@@ -15,7 +15,15 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from applinks.diagnostics.clock import Clock, Skew, measure_skew, system_clock
-from applinks.diagnostics.ports import LegacyInfo, LevelStore, NoLegacy, NoLevels, SignedCaller
+from applinks.diagnostics.ports import (
+    LegacyInfo,
+    LevelStore,
+    NoLegacy,
+    NoLevels,
+    NoOAuth2,
+    OAuth2Probe,
+    SignedCaller,
+)
 from applinks.diagnostics.status import AuthLevels, Finding, LinkStatus, OAuthLevel
 from applinks.diagnostics.translate import from_exception, oauth_problem_of, oauth_type, signed_url_from_base_string
 from applinks.discovery.manifest import MANIFEST_PATH, parse_manifest
@@ -75,6 +83,7 @@ class Diagnoser:
     levels: LevelStore = field(default_factory=NoLevels)
     legacy: LegacyInfo = field(default_factory=NoLegacy)
     signed: SignedCaller | None = None
+    oauth2: OAuth2Probe = field(default_factory=NoOAuth2)
     clock: Clock = system_clock
     instance_warnings: Callable[[], list[Finding]] = list
 
@@ -111,6 +120,12 @@ class Diagnoser:
             raise _Stop(Finding("GENERIC_LINK", "the remote is a generic application without application links"))
         run.local = self.levels.levels(link)
         run.manifest = self._check_manifest(run)
+        if not run.local.outgoing.enabled and self.oauth2.configured(link):
+            # An OAuth 2.0 link (seed 003): its own probes replace the OAuth 1.0a levels and round trip.
+            finding = self.oauth2.probe(link, run.user)
+            if finding is not None:
+                raise _Stop(finding)
+            return
         run.remote = self._remote_levels(run)
         self._check_levels(run.local, run.remote)
         self._check_legacy(run)

@@ -1,4 +1,5 @@
-"""What diagnostics needs from the authentication areas: levels per link, legacy configuration, signed calls.
+"""What diagnostics needs from the authentication areas: levels per link, legacy configuration, signed calls,
+and the OAuth 2.0 probe.
 
 The auth areas own these facts; ``diagnostics.wiring`` adapts their services to these small protocols, and
 tests can hand in fakes. Missing capabilities have safe defaults (nothing configured).
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from applinks.diagnostics.status import AuthLevels
+from applinks.diagnostics.status import AuthLevels, Finding
 from applinks.domain.links import Link
 from applinks.host import HostUser
 from applinks.transport.client import OutboundResponse
@@ -38,6 +39,22 @@ class SignedCaller(Protocol):
     def user_get(self, link: Link, user: HostUser | None, url: str) -> OutboundResponse:
         """A GET as ``user`` with the provider §5.4 chooses; raises ``CredentialsRequired`` without a token."""
         ...
+
+
+class OAuth2Probe(Protocol):
+    """Outgoing OAuth 2.0 on a link: whether it is configured, and what is wrong with it (or None)."""
+
+    def configured(self, link: Link) -> bool: ...
+
+    def probe(self, link: Link, user: HostUser | None) -> Finding | None: ...
+
+
+class NoOAuth2:
+    def configured(self, link: Link) -> bool:
+        return False
+
+    def probe(self, link: Link, user: HostUser | None) -> Finding | None:
+        return None
 
 
 class NoLevels:

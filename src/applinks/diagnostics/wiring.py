@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from applinks.diagnostics.adapters import InstanceLevels, legacy_info
+from applinks.diagnostics.adapters import InstanceLevels, InstanceOAuth2, legacy_info
 from applinks.diagnostics.checks import Diagnoser
 from applinks.diagnostics.metrics import Metrics
 from applinks.diagnostics.monitor import Monitor
@@ -28,6 +28,7 @@ def diagnostics_of(instance: Instance) -> DiagnosticsService:
         levels=InstanceLevels(instance),
         legacy=legacy_info(instance),
         signed=SignedCalls(instance.outgoing),
+        oauth2=InstanceOAuth2(instance),
     )
     service = DiagnosticsService(instance.engine, instance.links, diagnoser)
     metrics = metrics_of(instance)

@@ -7,6 +7,7 @@ impersonation for links that share their users (the token cached until shortly b
 from __future__ import annotations
 
 import hashlib
+import secrets
 import threading
 import time
 from collections.abc import Callable, Generator, Mapping
@@ -217,6 +218,45 @@ class OutgoingOAuth2:
     def _post(self, url: str, headers: Mapping[str, str], body: bytes) -> tuple[int, bytes]:
         answer = self.client.request("POST", url, headers=headers, content=body)
         return answer.status_code, answer.content
+
+    # -- diagnostics ----------------------------------------------------------------------------------
+
+    def diagnose(self, link: Link, user: str | None) -> tuple[str, str, str | None] | None:
+        """What is wrong with this link's OAuth 2.0, as (diagnostic type, details, authorisation URI), or None.
+        Probes the remote without side effects: the token endpoint with a refresh token nobody holds (a
+        known client gets ``invalid_grant``, an unknown one ``invalid_client``), the authorization endpoint
+        with our redirect URL (a registered one is answered with a redirect or a login page, not a 400);
+        then, for a user, whether their authorisation still works."""
+        row = self._row(link.id)
+        try:
+            self._flows(row).refresh("applinks-diagnostics-" + secrets.token_urlsafe(8))
+            return ("OAUTH2_UNEXPECTED", f"{row.token_url} accepted a refresh token it never issued", None)
+        except TokenRequestFailed as exc:
+            if exc.error == "invalid_client":
+                return (
+                    "OAUTH2_INVALID_CLIENT",
+                    f"{row.token_url} does not accept client ID {row.client_id}: {exc}",
+                    None,
+                )
+            if exc.error not in ("invalid_grant", "invalid_request"):
+                return ("OAUTH2_UNEXPECTED", f"{row.token_url} answered {exc}", None)
+        authorization = self._flows(row).authorization()
+        answer = self.client.request("GET", authorization.url, headers={"Accept": "text/html"})
+        if answer.status_code == 400:
+            return (
+                "OAUTH2_REDIRECT_MISMATCH",
+                f"{row.authorize_url} refuses our redirect URL {self.redirect_url(row.authorize_url)} for client "
+                f"{row.client_id}",
+                None,
+            )
+        if user:
+            had_token = self.has_token(link.id, user)
+            try:
+                self.access_token(link, user)
+            except CredentialsRequired as exc:
+                kind = "OAUTH2_REFRESH_EXPIRED" if had_token else "OAUTH2_AUTHORISATION_REQUIRED"
+                return (kind, exc.message, exc.authorisation_uri())
+        return None
 
     # -- the user's authorisation ----------------------------------------------------------------------
 
