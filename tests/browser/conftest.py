@@ -77,6 +77,7 @@ def no_links_left(pair: tuple[LiveInstance, LiveInstance]) -> Iterator[None]:
         admin = instance.host.get_user("admin") if instance.host else None
         assert admin is not None
         for link in instance.links.list():
+            instance.oauth2_outgoing.remove(link.id)
             instance.links.delete(link.id, actor=admin)
         for client in instance.oauth2_clients.all():
             instance.oauth2_clients.delete(client.id)

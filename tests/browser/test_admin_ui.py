@@ -336,6 +336,30 @@ def test_incoming_oauth2_client_secret_shown_once_with_copy_buttons_then_reset(p
     assert wiki.instance.oauth2_clients.all() == []
 
 
+def test_outgoing_oauth2_on_a_link_page(page: Any, wiki: LiveInstance, tracker: LiveInstance) -> None:
+    wizard_of(wiki.instance).create(CreateLinkRequest(url=tracker.url), actor=_admin(wiki))
+    link = wiki.instance.links.get(tracker.application_id)
+    login(page, wiki)
+    page.goto(f"{wiki.url}/plugins/servlet/applinks/link/{link.id}#oauth2-outgoing")
+    before = page.locator("#oauth2-redirect").inner_text()
+    assert before == wiki.instance.oauth2_outgoing.redirect_url_for(link)  # what to register, before anything
+    page.get_by_label("Provider", exact=True).select_option("atlassian")
+    page.get_by_label("Client ID", exact=True).fill("wiki-at-tracker")
+    page.locator("#o2-client-secret").fill("s3cret-from-tracker")
+    page.locator("#o2-scope").fill("WRITE")
+    page.get_by_role("button", name="Save outgoing OAuth 2.0").click()
+    expect()(page.locator("#flash")).to_contain_text("register the redirect URL")
+    config = wiki.instance.oauth2_outgoing.get(link.id)
+    assert config is not None and config.client_id == "wiki-at-tracker" and config.scope == "WRITE"
+    assert config.token_url.startswith(tracker.url)  # the Atlassian preset derives the endpoints
+    expect()(page.locator("#oauth2-redirect")).to_have_text(config.redirect_url)
+    assert "s3cret-from-tracker" not in page.content()
+    shot(page, "link-oauth2-outgoing")
+    page.get_by_role("button", name="Remove outgoing OAuth 2.0").click()
+    expect()(page.locator("#flash")).to_contain_text("removed")
+    assert wiki.instance.oauth2_outgoing.get(link.id) is None
+
+
 def test_pages_pass_the_accessibility_check(page: Any, wiki: LiveInstance, tracker: LiveInstance) -> None:
     request = CreateLinkRequest(
         url=tracker.url, two_way=True, remote_username="admin", remote_password=tracker.admin[1], same_users=True

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Form, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, Response
 
+from applinks.auth.oauth2.client import ATLASSIAN, CUSTOM, GOOGLE, MICROSOFT
 from applinks.diagnostics.advice import CONNECTED
 from applinks.diagnostics.wiring import diagnostics_of
 from applinks.domain.links import Link
@@ -178,6 +179,24 @@ def status_fragment(link_id: str, request: Request, tries: int = Query(default=0
 
 
 # -- one link ----------------------------------------------------------------------------------------------
+KIND_LABELS = {
+    ATLASSIAN: "Atlassian Data Center (endpoints from the link's URL)",
+    GOOGLE: "Google",
+    MICROSOFT: "Microsoft",
+    CUSTOM: "Custom (enter the endpoints)",
+}
+
+
+def outgoing_context(instance: Instance, link: Link) -> dict[str, Any]:
+    """What the link page shows of its outgoing OAuth 2.0: the configuration, or the redirect URL to register."""
+    config = instance.oauth2_outgoing.get(link.id)
+    return {
+        "oauth2_out": config,
+        "oauth2_redirect": config.redirect_url if config else instance.oauth2_outgoing.redirect_url_for(link),
+        "oauth2_kinds": KIND_LABELS,
+    }
+
+
 def _link_context(instance: Instance, user: HostUser, link: Link) -> dict[str, Any]:
     consumer = instance.oauth_consumers.for_link(link.id)
     app_type = instance.types.get(link.type_id)
@@ -194,6 +213,7 @@ def _link_context(instance: Instance, user: HostUser, link: Link) -> dict[str, A
         "type_name": app_type.name if app_type else link.type_id,
         "entity_links": entity_links_of(instance).of_application(user, link.id),
         "oauth2_clients": [c for c in instance.oauth2_clients.all() if c.link_id == link.id],
+        **outgoing_context(instance, link),
     }
 
 
@@ -214,7 +234,10 @@ def link_page(link_id: str, request: Request) -> Response:
         return found
     user, link = found
     instance = instance_of(request)
-    return render(request, "ui/link.html", flash=take_flash(request), **_link_context(instance, user, link))
+    context = _link_context(instance, user, link)
+    if _stale(context["row"].status, datetime.now(UTC)) and not link.is_system:
+        refresh_in_background(instance, [link])
+    return render(request, "ui/link.html", flash=take_flash(request), **context)
 
 
 @router.get(LINK_PAGE_PATH + "/{link_id}/diagnostics", response_class=HTMLResponse)
@@ -246,7 +269,9 @@ def delete_confirm(link_id: str, request: Request) -> Response:
 
 
 # -- actions (POST, CSRF token + Origin, then redirect) -------------------------------------------------------
-async def _act(request: Request, link_id: str, csrf: str, action: Any, back: str) -> Response:
+async def act(request: Request, link_id: str, csrf: str, action: Any, back: str) -> Response:
+    """Run a link action posted by a form: admin, CSRF token and Origin checked, the result (or the error)
+    flashed, then back to ``back``."""
     found = _link_or_page(request, link_id)
     if isinstance(found, Response):
         return found
@@ -273,7 +298,7 @@ async def check_now(link_id: str, request: Request, csrf: str = Form(default="",
         lifecycle_of(instance).detect_moved(link.id)
         return f"{link.name}: {status.lozenge}", "ok" if status.working else "warn"
 
-    return await _act(request, link_id, csrf, run, f"{LINK_PAGE_PATH}/{link_id}/diagnostics")
+    return await act(request, link_id, csrf, run, f"{LINK_PAGE_PATH}/{link_id}/diagnostics")
 
 
 @router.post(LINK_PAGE_PATH + "/{link_id}/primary")
@@ -282,7 +307,7 @@ async def make_primary(link_id: str, request: Request, csrf: str = Form(default=
         instance.links.make_primary(link.id, actor=user)
         return f"{link.name} is now the primary link of its type", "ok"
 
-    return await _act(request, link_id, csrf, run, ADMIN_PATH)
+    return await act(request, link_id, csrf, run, ADMIN_PATH)
 
 
 @router.post(LINK_PAGE_PATH + "/{link_id}/edit")
@@ -301,7 +326,7 @@ async def edit_link(
         )
         return f"saved {changed.name}", "ok"
 
-    return await _act(request, link_id, csrf, run, f"{LINK_PAGE_PATH}/{link_id}")
+    return await act(request, link_id, csrf, run, f"{LINK_PAGE_PATH}/{link_id}")
 
 
 @router.post(LINK_PAGE_PATH + "/{link_id}/authentication")
@@ -331,7 +356,7 @@ async def edit_authentication(
         )
         return f"saved on both ends — {here}; {there}", "ok"
 
-    return await _act(request, link_id, csrf, run, f"{LINK_PAGE_PATH}/{link_id}")
+    return await act(request, link_id, csrf, run, f"{LINK_PAGE_PATH}/{link_id}")
 
 
 @router.post(LINK_PAGE_PATH + "/{link_id}/relocate")
@@ -350,7 +375,7 @@ async def relocate_link(
         note = "; ".join(result.warnings)
         return f"{result.link.name} now points at {result.link.rpc_url}" + (f" ({note})" if note else ""), "ok"
 
-    return await _act(request, link_id, csrf, run, ADMIN_PATH)
+    return await act(request, link_id, csrf, run, ADMIN_PATH)
 
 
 @router.post(LINK_PAGE_PATH + "/{link_id}/delete")
@@ -364,4 +389,4 @@ async def delete_link(
         result = lifecycle_of(instance).delete(link.id, actor=user, both_ends=bool(both_ends))
         return result.message, "ok"
 
-    return await _act(request, link_id, csrf, run, ADMIN_PATH)
+    return await act(request, link_id, csrf, run, ADMIN_PATH)

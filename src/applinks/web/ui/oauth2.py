@@ -1,6 +1,7 @@
-"""Administration → OAuth 2.0 clients: the applications allowed to ask this instance's users for access
-(incoming OAuth 2.0). The client secret is shown once, on the answer to the post that created or reset it
-(never stored in the session, never in a redirect), with copy buttons."""
+"""OAuth 2.0 administration. Incoming: the clients allowed to ask this instance's users for access; the
+client secret is shown once, on the answer to the post that created or reset it (never stored in the
+session, never in a redirect), with copy buttons. Outgoing: a link's provider preset, client credentials
+and the redirect URL to register at the provider (on the link's page)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,16 @@ from fastapi import APIRouter, Form, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from applinks.auth.oauth2.client import ATLASSIAN
 from applinks.auth.oauth2.incoming import IssuedClient
 from applinks.auth.oauth2.models import SCOPES
-from applinks.errors import AppLinksError
+from applinks.domain.links import Link
+from applinks.errors import AppLinksError, InvalidInput
 from applinks.host import HostUser
+from applinks.instance import Instance
 from applinks.web.deps import instance_of
-from applinks.web.pages import OAUTH2_CLIENTS_PATH, render
+from applinks.web.pages import LINK_PAGE_PATH, OAUTH2_CLIENTS_PATH, render
+from applinks.web.ui.admin import act
 from applinks.web.ui.common import admin_user, check_form, error_page, flash, see_other, take_flash
 
 router = APIRouter(include_in_schema=False)
@@ -125,3 +130,49 @@ async def delete_client(row_id: str, request: Request, csrf: str = Form(default=
         return error_page(request, exc)
     flash(request, f"deleted the OAuth 2.0 client {name}; its tokens no longer work")
     return see_other(request, OAUTH2_CLIENTS_PATH)
+
+
+# -- outgoing OAuth 2.0 of one link (on the link's page) ------------------------------------------------------
+@router.post(LINK_PAGE_PATH + "/{link_id}/oauth2-outgoing")
+async def configure_outgoing(
+    link_id: str,
+    request: Request,
+    csrf: str = Form(default="", max_length=256),
+    kind: str = Form(default=ATLASSIAN, max_length=16),
+    client_id: str = Form(default="", max_length=10_000),
+    client_secret: str = Form(default="", max_length=10_000),
+    scope: str = Form(default="", max_length=10_000),
+    authorization_endpoint: str = Form(default="", max_length=10_000),
+    token_endpoint: str = Form(default="", max_length=10_000),
+    impersonation: str = Form(default="", max_length=10),
+) -> Response:
+    def run(instance: Instance, user: HostUser, link: Link) -> tuple[str, str]:
+        if max(len(client_id), len(client_secret), len(scope)) > 1024:
+            raise InvalidInput("a field is too long", key="applinks.ui.too_long")
+        if max(len(authorization_endpoint), len(token_endpoint)) > 2048:
+            raise InvalidInput("an endpoint URL is too long", key="applinks.ui.too_long")
+        config = instance.oauth2_outgoing.configure(
+            link,
+            kind=kind,
+            client_id=client_id,
+            client_secret=client_secret or None,
+            scope=scope,
+            authorize_url=authorization_endpoint.strip() or None,
+            token_url=token_endpoint.strip() or None,
+            impersonation=bool(impersonation),
+            actor=user,
+        )
+        return f"outgoing OAuth 2.0 to {link.name} saved; register the redirect URL {config.redirect_url}", "ok"
+
+    return await act(request, link_id, csrf, run, f"{LINK_PAGE_PATH}/{link_id}#oauth2-outgoing")
+
+
+@router.post(LINK_PAGE_PATH + "/{link_id}/oauth2-outgoing/remove")
+async def remove_outgoing(link_id: str, request: Request, csrf: str = Form(default="", max_length=256)) -> Response:
+    def run(instance: Instance, user: HostUser, link: Link) -> tuple[str, str]:
+        del user
+        if not instance.oauth2_outgoing.remove(link.id):
+            raise InvalidInput("the link has no outgoing OAuth 2.0", key="applinks.oauth2.outgoing.notfound")
+        return f"outgoing OAuth 2.0 to {link.name} removed", "ok"
+
+    return await act(request, link_id, csrf, run, f"{LINK_PAGE_PATH}/{link_id}#oauth2-outgoing")
