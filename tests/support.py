@@ -188,7 +188,8 @@ def bind_loopback(host: str = "127.0.0.1") -> socket.socket:
 def serve_app(app: Any, sock: socket.socket, **config: Any) -> tuple[uvicorn.Server, threading.Thread]:
     """Serve an ASGI app on a pre-bound socket in a thread; returns once it accepts connections. ``config``
     overrides uvicorn options (e.g. ``lifespan="off"``, TLS files)."""
-    options: dict[str, Any] = {"log_level": "warning", "lifespan": "on", "access_log": False, **config}
+    # h11, as `applinks serve` runs: it keeps header names as the app gives them (WWW-Authenticate).
+    options: dict[str, Any] = {"log_level": "warning", "lifespan": "on", "access_log": False, "http": "h11", **config}
     server = uvicorn.Server(uvicorn.Config(app, **options))
     ready = threading.Event()
     original_startup = server.startup

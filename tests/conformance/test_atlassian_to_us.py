@@ -149,18 +149,19 @@ def test_oauth_auto_configuration_fallback(tracker: LiveInstance) -> None:
         assert refused.status_code == 401
 
 
-def test_provider_registration(linked: tuple[LiveInstance, JiraPeer]) -> None:
+def test_provider_registration(tracker: LiveInstance, jira: JiraPeer) -> None:
     """``PUT …/authentication/provider`` names one provider; ``"enabled": false`` does not register it."""
-    tracker, jira = linked
+    assert jira.create_reciprocal_link(tracker).status_code == 201
+    assert jira.auto_configure(tracker, impersonation=False).is_success  # OAuth without impersonation
     path = f"/rest/applinks/latest/applicationlink/{jira.application_id}/authentication/provider"
     link = tracker.instance.links.get(jira.application_id)
+    no_check = {"X-Atlassian-Token": "no-check"}
+    assert tracker.instance.outgoing.level(link)["twoLoImpersonationEnabled"] is False
     with tracker.client() as client:
-        off = client.put(
-            path, json={"provider": OAUTH_2LOI, "enabled": False}, headers={"X-Atlassian-Token": "no-check"}
-        )
+        off = client.put(path, json={"provider": OAUTH_2LOI, "enabled": False}, headers=no_check)
         assert off.is_success, off.text
         assert tracker.instance.outgoing.level(link)["twoLoImpersonationEnabled"] is False
-        on = client.put(path, json={"provider": OAUTH_2LOI}, headers={"X-Atlassian-Token": "no-check"})
+        on = client.put(path, json={"provider": OAUTH_2LOI}, headers=no_check)
         assert on.is_success, on.text
     assert tracker.instance.outgoing.level(link)["twoLoImpersonationEnabled"] is True
 
