@@ -14,11 +14,15 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
+from sqlalchemy import inspect
 
 from applinks.errors import AppLinksError
 from applinks.host import HostUser
-from applinks.instance import Instance
+from applinks.instance import SERVER_ID, Instance
 from applinks.settings import Settings
+from applinks.storage import db
+from applinks.storage.properties import get_property
+from applinks.storage.tables import instance_properties
 
 console = Console()
 
@@ -70,10 +74,45 @@ def cli_errors() -> Iterator[None]:
         fail(_os_message(exc))
 
 
+def _database_holds_an_instance(settings: Settings) -> bool:
+    """Whether an explicitly configured database already holds an instance's identity (its data directory's
+    key file may then be what is missing, which opening the instance reports precisely)."""
+    if settings.database_url is None:
+        return False  # the default SQLite database lives in the (missing or empty) data directory
+    engine = db.make_engine(settings.database_url)
+    try:
+        with engine.connect() as conn:
+            return inspect(conn).has_table(instance_properties.name) and get_property(conn, SERVER_ID) is not None
+    finally:
+        engine.dispose()
+
+
+def require_instance(settings: Settings) -> None:
+    """Only ``serve`` and ``init`` create an instance: any other command on a missing or empty data directory
+    is a mistake (a mistyped ``--data-dir``), never a new empty instance."""
+    data_dir = settings.data_dir
+    if not data_dir.exists():
+        reason = "no such directory"
+    elif data_dir.is_dir() and not any(data_dir.iterdir()):
+        reason = "the directory is empty"
+    else:
+        return
+    if _database_holds_an_instance(settings):
+        return  # a cluster node's database holds it (its key file may live elsewhere: APPLINKS_KEY_FILE)
+    fail(
+        f"there is no applinks instance at {data_dir} ({reason}): check --data-dir (or APPLINKS_DATA_DIR), "
+        f"or create one with: applinks --data-dir {data_dir} init"
+    )
+
+
 @contextmanager
-def open_instance(**overrides: Any) -> Iterator[Instance]:
+def open_instance(*, create: bool = False, **overrides: Any) -> Iterator[Instance]:
+    """The instance of the data directory; ``create`` (``init`` only) makes a new one where there is none."""
     with cli_errors():
-        instance = Instance(make_settings(**overrides))
+        settings = make_settings(**overrides)
+        if not create:
+            require_instance(settings)
+        instance = Instance(settings)
         try:
             yield instance
         finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from applinks.cli.common import cli_errors, console, make_settings
+from applinks.cli.common import cli_errors, console, make_settings, require_instance
 from applinks.storage import db
 
 app = typer.Typer(no_args_is_help=True)
@@ -15,7 +15,7 @@ def upgrade() -> None:
     """Apply pending database migrations."""
     with cli_errors():
         settings = make_settings()
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        require_instance(settings)
         engine = db.make_engine(settings.resolved_database_url)
         try:
             db.upgrade(engine)

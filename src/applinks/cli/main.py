@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from applinks.cli import info, legacy, lifecycle, links, serve, users
+from applinks.cli import info, init, legacy, lifecycle, links, serve, users
 from applinks.cli import outbound as outbound_cli
 from applinks.cli.common import state
 from applinks.cli.db import app as db_app
@@ -32,6 +32,7 @@ def main_options(
 
 
 app.command("serve")(serve.serve)
+app.command("init")(init.init)
 app.command("info")(info.info)
 app.command("doctor")(doctor_command)
 app.add_typer(users.app, name="users", help="Users of the reference application.")

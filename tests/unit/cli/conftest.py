@@ -21,6 +21,10 @@ class Cli:
     db_url: str
     env: dict[str, str | None]
 
+    def __post_init__(self) -> None:
+        # Only `serve` and `init` create an instance; the commands under test run on an existing one.
+        self.instance().close()
+
     def __call__(self, *args: str, env: dict[str, str | None] | None = None, ok: bool = True) -> Result:
         """``applinks --data-dir … --database-url … ARGS``; ``ok`` asserts the exit code either way."""
         argv = ["--data-dir", str(self.data_dir), "--database-url", self.db_url, *args]

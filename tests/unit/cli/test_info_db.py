@@ -6,12 +6,13 @@ import json
 import stat
 from pathlib import Path
 
+import pytest
 from sqlalchemy import inspect
 from typer.testing import CliRunner
 
 from applinks.cli.main import app
 from applinks.storage import db
-from tests.unit.cli.conftest import CLEAN_ENV, Cli
+from tests.unit.cli.conftest import CLEAN_ENV, Cli, one_error_line
 
 
 def test_info_names_this_instance(cli: Cli) -> None:
@@ -60,7 +61,42 @@ def test_data_dir_and_database_url_from_the_environment(cli: Cli) -> None:
 
 def test_default_storage_is_sqlite_in_the_data_dir_with_a_private_key_file(tmp_path: Path) -> None:
     data_dir = tmp_path / "fresh"
-    result = CliRunner().invoke(app, ["--data-dir", str(data_dir), "info", "--json"], env=CLEAN_ENV)
+    result = CliRunner().invoke(app, ["--data-dir", str(data_dir), "init", "--json"], env=CLEAN_ENV)
     assert result.exit_code == 0, result.stderr
     assert (data_dir / "applinks.db").is_file()
     assert stat.S_IMODE((data_dir / "secret.key").stat().st_mode) == 0o600
+
+
+def test_init_creates_an_instance_once_and_says_so(tmp_path: Path) -> None:
+    data_dir = tmp_path / "new"
+    argv = ["--data-dir", str(data_dir), "init", "--json"]
+    first = CliRunner().invoke(app, argv, env=CLEAN_ENV)
+    assert first.exit_code == 0, first.stderr
+    created = json.loads(first.stdout)
+    assert created["created"] is True and created["dataDir"] == str(data_dir)
+    again = json.loads(CliRunner().invoke(app, argv, env=CLEAN_ENV).stdout)
+    assert again == created | {"created": False}
+    listed = CliRunner().invoke(app, ["--data-dir", str(data_dir), "link", "list", "--json"], env=CLEAN_ENV)
+    assert (listed.exit_code, json.loads(listed.stdout)) == (0, [])
+
+
+@pytest.mark.parametrize("command", [["link", "list"], ["info"], ["users", "list"], ["doctor"], ["db", "upgrade"]])
+@pytest.mark.parametrize("state", ["missing", "empty"])
+def test_no_command_but_init_and_serve_creates_an_instance(tmp_path: Path, command: list[str], state: str) -> None:
+    """A mistyped --data-dir is one clear error naming the path, and nothing is created there."""
+    data_dir = tmp_path / "mistyped"
+    if state == "empty":
+        data_dir.mkdir()
+    result = CliRunner().invoke(app, ["--data-dir", str(data_dir), *command], env=CLEAN_ENV)
+    assert result.exit_code == 1
+    line = one_error_line(result)
+    assert f"there is no applinks instance at {data_dir}" in line and "init" in line
+    assert data_dir.exists() == (state == "empty")
+    assert state == "missing" or not any(data_dir.iterdir())
+
+
+def test_an_explicit_database_holding_an_instance_is_not_refused_for_an_empty_data_dir(cli: Cli) -> None:
+    """The database holds the instance, its key file is what is missing: that precise error, not 'no instance'."""
+    (cli.data_dir / "secret.key").unlink()
+    line = one_error_line(cli("link", "list", ok=False))
+    assert "the key file" in line and "is missing" in line
