@@ -144,6 +144,23 @@ def test_a_remote_that_redirects_is_reported_not_followed(wiki: LiveInstance) ->
         assert canary.hits == []
 
 
+def test_get_json_on_an_empty_body_is_a_typed_error_not_none(wiki: LiveInstance) -> None:
+    """A document asked for and not given is the remote's fault; a PUT/POST may answer nothing (None)."""
+    with serving(answer(200, b"")) as remote:
+        link_ = _linked_to(wiki, remote.url)
+        factory = wiki.instance.application_links.get(link_.id).request_factory()
+        with pytest.raises(UnexpectedResponse, match="empty body where JSON was expected") as empty:
+            factory.get_json("/empty")
+        assert empty.value.key == "applinks.remote.empty_body"
+        assert factory.put_json("/empty", json={}) is None
+
+        async def go() -> None:
+            await wiki.instance.application_links.get(link_.id).async_request_factory().get_json("/empty")
+
+        with pytest.raises(UnexpectedResponse, match="empty body"):
+            asyncio.run(go())
+
+
 # -- REST ----------------------------------------------------------------------------------------------------
 def test_provider_rest_shows_no_secrets_and_guards_impersonation(wiki: LiveInstance, tracker: LiveInstance) -> None:
     link_id = link(wiki, tracker)

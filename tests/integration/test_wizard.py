@@ -56,6 +56,19 @@ def test_blank_url_is_refused(wiki: LiveInstance) -> None:
     assert created.status_code == 400
 
 
+def test_an_unknown_key_in_the_body_is_refused_naming_it(wiki: LiveInstance, tracker: LiveInstance) -> None:
+    with wiki.client() as client:
+        refused = client.post(FORM + "/createAppLink", json=create_body(tracker.url, confirmGeneric=True))
+        nested = client.post(
+            FORM + "/createAppLink", json=create_body(tracker.url, configFormValues={"shareUserBase": True})
+        )
+        v3 = client.post("/rest/applinks/3.0/applinks", json={"url": tracker.url, "displayURL": tracker.url})
+    for answer, key in ((refused, "confirmGeneric"), (nested, "configFormValues.shareUserBase"), (v3, "displayURL")):
+        assert answer.status_code == 400, answer.text
+        assert key in answer.json()["message"] and "Extra inputs are not permitted" in answer.json()["message"]
+    assert link_ids(wiki) == []
+
+
 def test_self_link_is_a_conflict(wiki: LiveInstance) -> None:
     with wiki.client() as client:
         checked = client.get(FORM + "/manifest", params={"url": wiki.url})

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from applinks.cli import info, init, legacy, lifecycle, links, serve, users
 from applinks.cli import outbound as outbound_cli
@@ -15,7 +16,47 @@ from applinks.cli.doctor import doctor as doctor_command
 from applinks.cli.oauth import app as oauth_app
 from applinks.cli.oauth2 import app as oauth2_app
 
-app = typer.Typer(help="Application Links for Python.", no_args_is_help=True, pretty_exceptions_enable=False)
+
+def _tidy_param(param: Any) -> None:
+    if isinstance(param, TyperOption) and param.is_flag:
+        param.metavar = ""  # typer shows a set metavar in place of the value's type: a flag takes no value
+    elif isinstance(param, TyperArgument) and param.metavar is None and param.name:
+        param.metavar = param.name.upper()
+
+
+def _tidy_help(command: Any) -> None:
+    """One help style for every command: a flag shows no ``<bool>`` (it takes no value), and every argument's
+    name is upper case (``URL``, ``LINK``), as in the README, whichever way its parameter is spelt."""
+    for param in command.params:
+        _tidy_param(param)
+    make_help_option = command.get_help_option
+
+    def help_option(ctx: Any) -> Any:
+        option = make_help_option(ctx)  # made on demand, per command: tidied when it is made
+        if option is not None:
+            _tidy_param(option)
+        return option
+
+    setattr(command, "get_help_option", help_option)  # noqa: B010 - an instance's method, on purpose
+    for sub in getattr(command, "commands", {}).values():
+        _tidy_help(sub)
+
+
+class _Root(TyperGroup):
+    """The root group: typer builds every command before it, so it tidies the whole tree's help once."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        _tidy_help(self)
+
+    def get_params(self, ctx: Any) -> Any:
+        params = super().get_params(ctx)
+        for param in params:  # typer adds the completion options after building the group
+            _tidy_param(param)
+        return params
+
+
+app = typer.Typer(cls=_Root, help="Application Links for Python.", no_args_is_help=True, pretty_exceptions_enable=False)
 
 
 @app.callback()

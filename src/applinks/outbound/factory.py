@@ -14,7 +14,14 @@ from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit
 import httpx2
 
 from applinks.domain.links import Link
-from applinks.errors import AppLinksError, CredentialsRequired, InvalidInput, RemoteMoved, UnexpectedStatus
+from applinks.errors import (
+    AppLinksError,
+    CredentialsRequired,
+    InvalidInput,
+    RemoteMoved,
+    UnexpectedResponse,
+    UnexpectedStatus,
+)
 from applinks.outbound.providers.names import ProviderName
 from applinks.outbound.tokens import AccessToken
 from applinks.transport.client import OutboundResponse, check_url
@@ -173,7 +180,7 @@ class _Factory:
             observer(self.link, self.provider.short, outcome, elapsed)
 
     @staticmethod
-    def _json_of(url: str, response: OutboundResponse) -> Any:
+    def _json_of(method: str, url: str, response: OutboundResponse) -> Any:
         if not response.is_success:
             problem = oauth_problem(response)
             detail = f" (oauth_problem={problem})" if problem else ""
@@ -183,6 +190,12 @@ class _Factory:
                 oauth_problem=problem,
             )
         if response.status_code == 204 or not response.content.strip():
+            if method.upper() == "GET":
+                # A GET is asked for a document: an empty answer is the remote's fault, not a value (None).
+                raise UnexpectedResponse(
+                    f"{url} answered HTTP {response.status_code} with an empty body where JSON was expected",
+                    key="applinks.remote.empty_body",
+                )
             return None
         return response.json()
 
@@ -236,7 +249,7 @@ class RequestFactory(_Factory):
         """A JSON call: the decoded answer, or ``UnexpectedStatus`` for anything but 2xx."""
         headers = {"Accept": "application/json", **dict(kwargs.pop("headers", None) or {})}
         response = self.request(method, url, json=json, headers=headers, **kwargs)
-        return self._json_of(response.url, response)
+        return self._json_of(method, response.url, response)
 
     def get_json(self, url: str, **kwargs: Any) -> Any:
         return self.request_json("GET", url, **kwargs)
@@ -293,7 +306,7 @@ class AsyncRequestFactory(_Factory):
     async def request_json(self, method: str, url: str, *, json: Any = None, **kwargs: Any) -> Any:
         headers = {"Accept": "application/json", **dict(kwargs.pop("headers", None) or {})}
         response = await self.request(method, url, json=json, headers=headers, **kwargs)
-        return self._json_of(response.url, response)
+        return self._json_of(method, response.url, response)
 
     async def get_json(self, url: str, **kwargs: Any) -> Any:
         return await self.request_json("GET", url, **kwargs)

@@ -42,7 +42,8 @@ class LinkBodyV2(BaseModel):
 class LinkCreateV3(BaseModel):
     """Add a link to the application at ``url``; its manifest gives ID, name and type."""
 
-    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+    # An administrator's API (no remote application sends it): an unknown key is refused, naming it.
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
 
     url: str = Field(max_length=2048)
     name: str | None = Field(default=None, max_length=255)
@@ -50,7 +51,8 @@ class LinkCreateV3(BaseModel):
 
 
 class LinkUpdateV3(BaseModel):
-    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+    # An administrator's API (no remote application sends it): an unknown key is refused, naming it.
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
 
     name: str | None = Field(default=None, max_length=255)
     display_url: str | None = Field(default=None, alias="displayUrl", max_length=2048)

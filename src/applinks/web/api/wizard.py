@@ -30,16 +30,19 @@ class ApplicationLinkBody(BaseModel):
 
 
 class ConfigFormValues(BaseModel):
-    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
 
     share_userbase: bool = Field(default=False, alias="shareUserbase")
     trust_each_other: bool = Field(default=False, alias="trustEachOther")
 
 
 class CreateAppLinkBody(BaseModel):
-    """Atlassian's wizard body, plus ``confirmUrls`` and (generic links, §6.2) ``incomingOAuth``/``outgoingOAuth``."""
+    """Atlassian's wizard body, plus ``confirmUrls`` and (generic links, §6.2) ``incomingOAuth``/``outgoingOAuth``.
 
-    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+    Only administrators' clients send it (no remote application does), so an unknown key is a mistake that must
+    not pass silently: a misspelt option (``confirmGeneric``) would otherwise change nothing, unnoticed."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
 
     application_link: ApplicationLinkBody = Field(alias="applicationLink")
     username: str | None = Field(default=None, max_length=255)
