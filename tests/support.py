@@ -33,6 +33,26 @@ def service_missing(what: str, reason: str) -> None:
     pytest.skip(message)
 
 
+def redis_prefix() -> Iterator[tuple[str, str]]:
+    """``(url, prefix)`` of the test Redis with a key prefix of this test's own; its keys are deleted after.
+    Skips (or fails under APPLINKS_REQUIRE_SERVICES=1) when no Redis answers."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1, socket_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        client.close()
+        service_missing(f"Redis at {REDIS_URL}", str(exc))
+    prefix = f"applinks-test-{uuid.uuid4().hex[:12]}"
+    try:
+        yield REDIS_URL, prefix
+    finally:
+        for key in client.scan_iter(match=f"*{prefix}*", count=500):
+            client.delete(key)
+        client.close()
+
+
 def _pg_admin() -> Any:
     import sqlalchemy
 
@@ -234,6 +254,28 @@ def start_instance(
     app = build_app(settings)
     live = LiveInstance(settings.base_url, settings, app, *serve_app(app, sock))
     live.add_user(*live.admin, sysadmin=True)
+    return live
+
+
+def start_node(database_url: str, tmp_path: Path, *, name: str = "Node", **settings_overrides: Any) -> LiveInstance:
+    """One node of a cluster: a reference instance on its own loopback port, on a database other nodes share,
+    with the key file every node shares (``tmp_path / "cluster.key"``; the first node creates it)."""
+    from applinks.refapp.app import build_app
+
+    sock = bind_loopback()
+    port = sock.getsockname()[1]
+    settings = Settings(
+        data_dir=tmp_path / f"{name.lower().replace(' ', '-')}-{port}",
+        base_url=f"http://127.0.0.1:{port}",
+        name=name,
+        database_url=database_url,
+        key_file=tmp_path / "cluster.key",
+        **settings_overrides,
+    )
+    app = build_app(settings)
+    live = LiveInstance(settings.base_url, settings, app, *serve_app(app, sock))
+    if live.instance.extensions["users"].get_user(live.admin[0]) is None:
+        live.add_user(*live.admin, sysadmin=True)
     return live
 
 

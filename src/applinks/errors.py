@@ -32,6 +32,7 @@ layer maps it to, and a human message. Protocol errors carry their wire code so 
     │   ├── RemoteCredentialsRefused  the remote administrator's username or password was refused
     │   ├── PartialLinkCreation       a two-way create failed after the remote end was made (``remote`` says)
     │   └── RemoteDeleteFailed        deleting the remote end failed; the local end was kept
+    ├── RateLimited (429)             too many attempts; ``retry_after`` seconds until the next is allowed
     ├── OAuthProblem (status by problem)   an OAuth 1.0a ``oauth_problem``
     └── CredentialsRequired (401)     the current user must authorise before calling a linked application
 """
@@ -264,6 +265,17 @@ OAUTH_PROBLEM_STATUS: dict[str, int] = {
     "consumer_key_refused": 503,
     "user_refused": 503,
 }
+
+
+class RateLimited(AppLinksError):
+    """Too many attempts of one kind from one caller; answered 429 with ``Retry-After``."""
+
+    status = 429
+    default_key = "applinks.rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int, **details: Any) -> None:
+        super().__init__(message, retry_after=retry_after, **details)
+        self.retry_after = max(1, retry_after)
 
 
 class OAuthProblem(AppLinksError):

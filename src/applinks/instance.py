@@ -27,6 +27,7 @@ from applinks.outbound.providers.oauth2 import OutgoingOAuth2
 from applinks.outbound.service import OutgoingAuth
 from applinks.redaction import install as install_log_redaction
 from applinks.services.links import LinkService
+from applinks.services.rate_limits import RateLimiter, rules_from
 from applinks.settings import Settings
 from applinks.storage import db
 from applinks.storage.oauth2 import OAuth2Repository
@@ -100,6 +101,10 @@ class Instance:
         if settings.application_type not in self.types:
             self.types.register(ApplicationType(settings.application_type, settings.application_type.title()))
         self.outbound = OutboundClient(TransportOptions.from_settings(settings), resolver=resolver, transport=transport)
+        # Rate limits (security.md): counters in Redis when configured, else per node; the web layer applies them.
+        self.rate_limits = RateLimiter(
+            rules_from(settings), redis_url=settings.redis_url, key_prefix=settings.redis_prefix
+        )
         self.links = LinkService(self.engine, self.types, self.outbound, lambda: self.identity.application_id)
         # Provider class names (protocol.md §5.1) this instance accepts / sends; auth modules add theirs.
         self.inbound_auth_types: list[str] = []

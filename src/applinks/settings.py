@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from limits import parse as parse_limit
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -24,6 +25,7 @@ class Settings(BaseSettings):
     build_number: int = 1
     database_url: str | None = None
     redis_url: str | None = None
+    redis_prefix: str = Field(default="applinks", min_length=1, max_length=100)
     key_file: Path | None = None
 
     # OAuth 1.0a lifetimes (protocol.md §5.3).
@@ -50,6 +52,31 @@ class Settings(BaseSettings):
 
     # Monitoring (diagnostics): 0 disables the background check.
     monitor_interval: float = Field(default=0.0, ge=0)
+
+    # Browser sessions of the reference application (server-side, ended by logout).
+    session_idle_timeout: int = Field(default=1800, ge=60)
+    session_max_age: int = Field(default=14 * 24 * 3600, ge=60)
+
+    # Rate limits (security.md "abuse / floods"), moving windows in the ``limits`` notation; "off" disables one.
+    rate_limit_login: str = "10/minute"
+    rate_limit_basic: str = "20/minute"
+    rate_limit_token: str = "60/minute"  # noqa: S105 - a rate, not a secret
+    rate_limit_signature: str = "30/minute"
+    rate_limit_link_create: str = "30/minute"
+
+    @field_validator(
+        "rate_limit_login", "rate_limit_basic", "rate_limit_token", "rate_limit_signature", "rate_limit_link_create"
+    )
+    @classmethod
+    def _check_rate_limit(cls, value: str) -> str:
+        text = value.strip()
+        if text.lower() in ("", "off", "0"):
+            return "off"
+        try:
+            parse_limit(text)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a rate limit such as '10/minute' or 'off'") from exc
+        return text
 
     @field_validator("base_url")
     @classmethod

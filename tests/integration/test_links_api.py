@@ -409,7 +409,9 @@ def registry(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     databases = Databases(str(request.param), tmp)
     try:
         with fake_remote() as remote:
-            live = start_instance(databases, tmp, name="Registry")
+            # One instance serves every test of this module from one address: its rate limits are off here
+            # (tests/security/test_rate_limits.py tests them).
+            live = start_instance(databases, tmp, name="Registry", rate_limit_basic="off", rate_limit_link_create="off")
             try:
                 live.add_user("alice", "alice-pw", admin=True)
                 live.add_user("bob", "bob-pw")

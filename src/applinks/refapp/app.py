@@ -16,16 +16,18 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
 from applinks.crypto import SecretBox
-from applinks.errors import AppLinksError, PermissionDenied
+from applinks.errors import AppLinksError, PermissionDenied, RateLimited
 from applinks.instance import Instance
 from applinks.refapp.entities import RefappEntities, entity_type_for
-from applinks.refapp.users import SESSION_USER, UserStore
+from applinks.refapp.sessions import SESSION_ID
+from applinks.refapp.users import UserStore
+from applinks.services.rate_limits import LOGIN
 from applinks.settings import Settings
 from applinks.storage.properties import get_property, set_property_if_absent
 from applinks.transport.policy import Resolver
 from applinks.web.app import create_app
 from applinks.web.csrf import check_csrf
-from applinks.web.deps import authenticate
+from applinks.web.deps import authenticate, client_address
 from applinks.web.pages import ADMIN_PATH, CSP, render, templates_with
 from applinks.web.response_headers import ResponseHeadersMiddleware
 
@@ -74,7 +76,12 @@ def build_app(
     settings: Settings, *, resolver: Resolver | None = None, transport: httpx2.BaseTransport | None = None
 ) -> FastAPI:
     instance = Instance(settings, resolver=resolver, transport=transport)
-    users = UserStore(instance.engine, settings.base_url)
+    users = UserStore(
+        instance.engine,
+        settings.base_url,
+        idle_timeout=settings.session_idle_timeout,
+        max_age=settings.session_max_age,
+    )
     instance.host = users
     instance.extensions["users"] = users
     entity_type = entity_type_for(instance.types, settings.application_type)
@@ -142,8 +149,24 @@ def build_app(
                 username="",
                 error=f"The username can have at most {MAX_USERNAME} characters.",
             )
+        # Failed logins are limited per user name and per address, checked before the slow password hash.
+        callers = ("user:" + username, "address:" + client_address(request))
+        try:
+            instance.rate_limits.check(LOGIN, *callers)
+        except RateLimited as exc:
+            refused = page(
+                request,
+                "login.html",
+                status=429,
+                next=safe_next(next),
+                username=username,
+                error=f"Too many failed logins. Try again in {exc.retry_after} seconds.",
+            )
+            refused.headers["Retry-After"] = str(exc.retry_after)
+            return refused
         user = users.check_password(username, password)
         if user is None:
+            instance.rate_limits.failed(LOGIN, *callers)
             return page(
                 request,
                 "login.html",
@@ -152,14 +175,21 @@ def build_app(
                 username=username,
                 error="The username or password is wrong.",
             )
+        # A login always starts a new server-side session (rotation: no fixation); the previous one ends.
+        previous = request.session.get(SESSION_ID)
+        if isinstance(previous, str):
+            users.sessions.end(previous)
         request.session.clear()
-        request.session[SESSION_USER] = user.name
+        request.session[SESSION_ID] = users.sessions.start(user.name)
         return RedirectResponse(settings.base_url + safe_next(next), status_code=303)
 
     @app.post("/logout", include_in_schema=False)
     def logout(request: Request, csrf: str = Form(default="")) -> Response:
         check_same_origin(request, settings.base_url)
         check_csrf(request, csrf)
+        session_id = request.session.get(SESSION_ID)
+        if isinstance(session_id, str):
+            users.sessions.end(session_id)  # server-side: a copy of the cookie is worthless from now on
         request.session.clear()
         return RedirectResponse(settings.base_url + "/", status_code=303)
 
@@ -184,6 +214,7 @@ def build_app(
         SessionMiddleware,
         secret_key=session_secret(instance, instance.box),
         session_cookie="applinks_session_" + instance.application_id[:8],
+        max_age=settings.session_max_age,
         same_site="lax",
         https_only=settings.base_url.startswith("https://"),
         path=base_path or "/",

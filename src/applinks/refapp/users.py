@@ -15,10 +15,12 @@ from starlette.requests import Request
 
 from applinks.errors import Conflict, InvalidInput
 from applinks.host import HostUser
+from applinks.refapp.sessions import SESSION_ID, SessionStore
 from applinks.storage.tables import refapp_users
 
 _N, _R, _P = 2**14, 8, 1
-SESSION_USER = "user"
+DEFAULT_IDLE_TIMEOUT = 1800
+DEFAULT_MAX_AGE = 14 * 24 * 3600
 
 
 def hash_password(password: str) -> str:
@@ -45,9 +47,17 @@ _DUMMY_HASH = hash_password(secrets.token_hex(8))
 class UserStore:
     """Users of the reference application; implements ``applinks.host.Host``."""
 
-    def __init__(self, engine: Engine, base_url: str = "") -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        base_url: str = "",
+        *,
+        idle_timeout: int = DEFAULT_IDLE_TIMEOUT,
+        max_age: int = DEFAULT_MAX_AGE,
+    ) -> None:
         self.engine = engine
         self.base_url = base_url.rstrip("/")
+        self.sessions = SessionStore(engine, idle_timeout=idle_timeout, max_age=max_age)
 
     def add(
         self, name: str, password: str, *, full_name: str = "", admin: bool = False, sysadmin: bool = False
@@ -77,6 +87,8 @@ class UserStore:
     def set_can_login(self, name: str, allowed: bool) -> None:
         with self.engine.begin() as conn:
             conn.execute(refapp_users.update().where(refapp_users.c.name == name).values(can_login=allowed))
+        if not allowed:
+            self.sessions.end_all(name)
 
     def list(self) -> list[HostUser]:
         with self.engine.connect() as conn:
@@ -104,8 +116,12 @@ class UserStore:
     def current_user(self, request: Request) -> HostUser | None:
         if "session" not in request.scope:
             return None
-        name = request.session.get(SESSION_USER)
-        if not isinstance(name, str):
+        session_id = request.session.get(SESSION_ID)
+        if not isinstance(session_id, str):
+            return None
+        # Looked up in the database on every request: a logout (on any node) ends the session at once.
+        name = self.sessions.user_of(session_id)
+        if name is None:
             return None
         user = self.get_user(name)
         return user if user is not None and user.can_login else None

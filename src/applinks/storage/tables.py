@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -55,6 +56,19 @@ refapp_users = Table(
     Column("is_sysadmin", Boolean, nullable=False, default=False),
     Column("can_login", Boolean, nullable=False, default=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Server-side browser sessions of the reference application; the cookie holds only a random session ID,
+# stored here as its SHA-256 (a database leak yields no usable cookie).
+refapp_sessions = Table(
+    "refapp_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("user_name", String(255), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("last_seen", BigInteger, nullable=False),
+    Index("ix_refapp_sessions_user", "user_name"),
+    Index("ix_refapp_sessions_last_seen", "last_seen"),
 )
 
 refapp_entities = Table(

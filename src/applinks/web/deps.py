@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from fastapi import Request
@@ -16,9 +17,10 @@ from starlette.applications import Starlette
 
 from applinks.auth.oauth2.models import ADMIN, SYSTEM_ADMIN
 from applinks.crypto import secrets_equal
-from applinks.errors import NotAuthenticated, PermissionDenied
+from applinks.errors import NotAuthenticated, OAuthProblem, PermissionDenied
 from applinks.host import Host, HostUser
 from applinks.instance import Instance
+from applinks.services.rate_limits import BASIC, LINK_CREATE, SIGNATURE
 
 _SCOPE_KEY = "applinks.principal"
 _INSTANCE_KEY = "applinks.instance"
@@ -85,10 +87,42 @@ def basic_authenticator(request: Request, instance: Instance) -> Principal | Non
         raise NotAuthenticated("malformed Basic credentials", key="applinks.basic.malformed") from exc
     if instance.host is None:
         raise NotAuthenticated("this instance has no user directory configured")
+    # Checked before the (deliberately slow) password hash: a flood of guesses costs nothing once refused.
+    callers = ("user:" + username, "address:" + client_address(request))
+    instance.rate_limits.check(BASIC, *callers)
     user = instance.host.check_password(username, password)
     if user is None:
+        instance.rate_limits.failed(BASIC, *callers)
         raise NotAuthenticated("the username or password is wrong", key="applinks.basic.refused")
     return Principal(user, "basic")
+
+
+def client_address(request: Request) -> str:
+    """The TCP peer of a request (proxy headers are not trusted): what rate limits count per address."""
+    return request.client.host if request.client is not None else "unknown"
+
+
+def signature_caller(request: Request, consumer_key: str) -> str:
+    """Who failed signatures are counted against: the consumer key named, from this address (so that someone
+    elsewhere sending bad signatures in a consumer's name cannot lock the real consumer out)."""
+    return f"consumer:{consumer_key[:200]}@{client_address(request)}"
+
+
+@contextmanager
+def signature_failures_counted(instance: Instance, caller: str) -> Iterator[None]:
+    """Refuse ``caller`` with ``RateLimited`` once its refused signed requests fill the window; count each
+    ``OAuthProblem`` raised inside."""
+    instance.rate_limits.check(SIGNATURE, caller)
+    try:
+        yield
+    except OAuthProblem:
+        instance.rate_limits.failed(SIGNATURE, caller)
+        raise
+
+
+def limit_link_creation(request: Request, principal: Principal) -> None:
+    """Count one link creation of this user (each makes outbound calls); ``RateLimited`` past the limit."""
+    instance_of(request).rate_limits.hit(LINK_CREATE, "user:" + principal.name)
 
 
 def session_authenticator(request: Request, instance: Instance) -> Principal | None:

@@ -11,7 +11,14 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from applinks.errors import AppLinksError, BearerTokenRefused, CredentialsRequired, NotAuthenticated, OAuthProblem
+from applinks.errors import (
+    AppLinksError,
+    BearerTokenRefused,
+    CredentialsRequired,
+    NotAuthenticated,
+    OAuthProblem,
+    RateLimited,
+)
 from applinks.web.representation import XML, error_list_xml, wants_xml
 
 log = logging.getLogger("applinks.web")
@@ -77,6 +84,8 @@ async def _applinks_error(request: Request, exc: Exception) -> Response:
     headers: dict[str, str] = {}
     if isinstance(exc, CredentialsRequired):
         body["authorisationUri"] = exc.authorisation_uri()
+    if isinstance(exc, RateLimited):
+        headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, BearerTokenRefused):
         realm = quote(request.app.state.instance.base_url, safe="")
         headers["WWW-Authenticate"] = f'Bearer realm="{realm}", error="{exc.error}"'

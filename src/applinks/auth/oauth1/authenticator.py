@@ -13,7 +13,7 @@ from starlette.requests import Request
 from applinks.auth.oauth1.signing import Params, SignedRequest, looks_signed, parse_authorization
 from applinks.errors import OAuthProblem
 from applinks.instance import Instance
-from applinks.web.deps import Principal
+from applinks.web.deps import Principal, signature_caller, signature_failures_counted
 
 FORM = "application/x-www-form-urlencoded"
 MAX_FORM_BYTES = 1024 * 1024
@@ -106,5 +106,6 @@ def oauth_authenticator(request: Request, instance: Instance) -> Principal | Non
         if body is None or not looks_signed((), body):
             return None
     signed = signed_request(request, instance.base_url, form_params(request))
-    found = instance.oauth_provider.authenticate(signed, instance.host)
+    with signature_failures_counted(instance, signature_caller(request, signed.claimed_consumer_key())):
+        found = instance.oauth_provider.authenticate(signed, instance.host)
     return Principal(found.user, found.method, link_id=found.link_id)

@@ -3,6 +3,8 @@ access-token, and the user's access-tokens page."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -18,8 +20,9 @@ from applinks.auth.oauth1.verify import ACCESS_TOKEN, REQUEST_TOKEN, RESOURCE
 from applinks.errors import AppLinksError, InvalidInput, NotFound, OAuthProblem, PermissionDenied
 from applinks.host import HostUser
 from applinks.instance import Instance
+from applinks.services.rate_limits import TOKEN
 from applinks.web.csrf import check_csrf, csrf_token
-from applinks.web.deps import instance_of
+from applinks.web.deps import client_address, instance_of, signature_caller, signature_failures_counted
 from applinks.web.pages import CSP, csp_with_form_target, render
 
 router = APIRouter(tags=["oauth"])
@@ -47,19 +50,29 @@ def consumer_info(request: Request) -> Response:
 async def request_token(request: Request) -> Response:
     instance = instance_of(request)
     signed = signed_request(request, instance.base_url, await form_params_async(request))
-    issued, confirmed = await run_in_threadpool(_issue_request_token, instance, signed)
+    issued, confirmed = await run_in_threadpool(_issue_request_token, instance, signed, request)
     return _form_response(issued.form(oauth_callback_confirmed="true") if confirmed else issued.form())
 
 
-def _issue_request_token(instance: Instance, signed: SignedRequest) -> tuple[IssuedToken, bool]:
-    signed.require(*REQUIRED)
-    verified = instance.oauth_provider.verify(signed, REQUEST_TOKEN)
-    if not verified.consumer.three_lo_allowed:
-        raise OAuthProblem("permission_denied", "3-legged OAuth is not enabled for this consumer")
-    given = verified.params.get("oauth_callback")
-    # No oauth_callback: an OAuth 1.0 consumer (Atlassian accepts those, protocol.md §10).
-    callback = resolve_callback(verified.consumer, given) if given else None
-    return instance.oauth_provider.tokens.issue_request_token(verified.consumer, callback), callback is not None
+@contextmanager
+def _token_endpoint_limits(instance: Instance, signed: SignedRequest, request: Request) -> Iterator[None]:
+    """Rate limits of the token endpoints: every call per address, and refused signatures per consumer."""
+    instance.rate_limits.hit(TOKEN, "address:" + client_address(request))
+    with signature_failures_counted(instance, signature_caller(request, signed.claimed_consumer_key())):
+        yield
+
+
+def _issue_request_token(instance: Instance, signed: SignedRequest, request: Request) -> tuple[IssuedToken, bool]:
+    with _token_endpoint_limits(instance, signed, request):
+        signed.require(*REQUIRED)
+        verified = instance.oauth_provider.verify(signed, REQUEST_TOKEN)
+        if not verified.consumer.three_lo_allowed:
+            raise OAuthProblem("permission_denied", "3-legged OAuth is not enabled for this consumer")
+        given = verified.params.get("oauth_callback")
+        # No oauth_callback: an OAuth 1.0 consumer (Atlassian accepts those, protocol.md §10).
+        callback = resolve_callback(verified.consumer, given) if given else None
+        issued = instance.oauth_provider.tokens.issue_request_token(verified.consumer, callback)
+        return issued, callback is not None
 
 
 @router.post(
@@ -70,18 +83,20 @@ def _issue_request_token(instance: Instance, signed: SignedRequest) -> tuple[Iss
 async def access_token(request: Request) -> Response:
     instance = instance_of(request)
     signed = signed_request(request, instance.base_url, await form_params_async(request))
-    issued = await run_in_threadpool(_exchange, instance, signed)
+    issued = await run_in_threadpool(_exchange, instance, signed, request)
     return _form_response(issued.form())
 
 
-def _exchange(instance: Instance, signed: SignedRequest) -> IssuedToken:
-    signed.require(*REQUIRED, "oauth_token")
-    verified = instance.oauth_provider.verify(signed, ACCESS_TOKEN)
-    token, tokens = verified.token, instance.oauth_provider.tokens
-    assert token is not None
-    if token.kind == ACCESS:
-        return tokens.renew(token, verified.consumer, verified.params.get("oauth_session_handle"))
-    return tokens.exchange(token, verified.consumer, verified.params.get("oauth_verifier"))
+def _exchange(instance: Instance, signed: SignedRequest, request: Request) -> IssuedToken:
+    # A wrong verifier or session handle counts as a refused signed request too: guessing them is limited.
+    with _token_endpoint_limits(instance, signed, request):
+        signed.require(*REQUIRED, "oauth_token")
+        verified = instance.oauth_provider.verify(signed, ACCESS_TOKEN)
+        token, tokens = verified.token, instance.oauth_provider.tokens
+        assert token is not None
+        if token.kind == ACCESS:
+            return tokens.renew(token, verified.consumer, verified.params.get("oauth_session_handle"))
+        return tokens.exchange(token, verified.consumer, verified.params.get("oauth_verifier"))
 
 
 @router.post(SERVLET + "/revoke", summary="A consumer revokes the access token this request is signed with")

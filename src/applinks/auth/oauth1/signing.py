@@ -79,6 +79,10 @@ class SignedRequest:
             )
         return dict(pairs)
 
+    def claimed_consumer_key(self) -> str:
+        """The consumer key the request names (first one; unverified): what failures are counted against."""
+        return next((v for k, v in (*self.header, *self.query, *self.body) if k == "oauth_consumer_key"), "")
+
     def require(self, *names: str) -> dict[str, str]:
         """The protocol parameters, all of ``names`` present and non-empty (``parameter_absent`` otherwise)."""
         params = self.oauth_params()

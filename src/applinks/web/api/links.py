@@ -17,7 +17,13 @@ from applinks.errors import InvalidInput
 from applinks.services.links import LinkUpdate
 from applinks.web.api.versions import api_version
 from applinks.web.body import body_schema, read_model
-from applinks.web.deps import Principal, instance_of, require_admin, require_admin_or_link_itself
+from applinks.web.deps import (
+    Principal,
+    instance_of,
+    limit_link_creation,
+    require_admin,
+    require_admin_or_link_itself,
+)
 from applinks.web.representation import link_xml, represent
 
 router = APIRouter(tags=["links"])
@@ -178,6 +184,7 @@ def list_v3(request: Request, _: Principal = Depends(require_admin)) -> list[dic
 @router.post(V3, summary="Add a link to the application at a URL", openapi_extra=body_schema(LinkCreateV3))
 async def create_v3(request: Request, who: Principal = Depends(require_admin)) -> Response:
     assert who.user is not None
+    limit_link_creation(request, who)
     body = await read_model(request, LinkCreateV3)
     service = instance_of(request).links
     link = await run_in_threadpool(

@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse
 from applinks.errors import InvalidInput
 from applinks.services.wizard import CreateLinkRequest, wizard_of
 from applinks.web.body import body_schema, read_model
-from applinks.web.deps import Principal, instance_of, require_admin
+from applinks.web.deps import Principal, instance_of, limit_link_creation, require_admin
 
 router = APIRouter(tags=["wizard"])
 FORM = "/rest/applinks/1.0/applicationlinkForm"
@@ -96,6 +96,7 @@ def check_url(url: str, request: Request, _: Principal = Depends(require_admin))
 )
 async def create_app_link(request: Request, who: Principal = Depends(require_admin)) -> JSONResponse:
     assert who.user is not None
+    limit_link_creation(request, who)
     body = await read_model(request, CreateAppLinkBody)
     wizard = wizard_of(instance_of(request))
     result = await run_in_threadpool(wizard.create, to_request(body), actor=who.user)

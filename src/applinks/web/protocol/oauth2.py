@@ -28,8 +28,9 @@ from applinks.errors import AppLinksError, InvalidInput, NotFound, PermissionDen
 from applinks.host import HostUser
 from applinks.instance import Instance
 from applinks.outbound.providers.oauth2 import START_PATH
+from applinks.services.rate_limits import TOKEN
 from applinks.web.csrf import check_csrf, csrf_token
-from applinks.web.deps import instance_of
+from applinks.web.deps import client_address, instance_of
 from applinks.web.pages import CSP, csp_with_form_target, render
 
 router = APIRouter(tags=["oauth2"])
@@ -197,6 +198,8 @@ def _endpoint_request(instance: Instance, request: Request, path: str, form: lis
 @router.post(TOKEN_PATH, summary="OAuth 2.0 token endpoint (authorization code, refresh token)")
 async def token(request: Request) -> Response:
     instance = instance_of(request)
+    # security.md "abuse / floods": every token call counts against the caller's address (429 past the limit).
+    await run_in_threadpool(instance.rate_limits.hit, TOKEN, "address:" + client_address(request))
     form = await _form(request)
     if isinstance(form, Response):
         return form
