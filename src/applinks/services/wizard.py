@@ -59,6 +59,8 @@ class RemoteCheck:
     suggested_url: str | None = None
     warning: str = ""
     kind: str = ""
+    # The local link to this very application, when a two-way create is asked to finish it.
+    existing: Link | None = None
 
     @property
     def display_url_differs(self) -> bool:
@@ -105,7 +107,7 @@ class SideReport:
     """What exists and is configured on one end after a create."""
 
     url: str
-    link: str = "not created"  # created | updated | not created
+    link: str = "not created"  # created | updated | existing (kept as it was) | not created
     incoming: dict[str, bool] | None = None
     outgoing: dict[str, bool] | None = None
     problems: list[str] = field(default_factory=list)
@@ -180,16 +182,29 @@ class WizardService:
         self.hooks: dict[str, StepHook] = {}
 
     # -- step 1 --------------------------------------------------------------------------------------
-    def check(self, url: str) -> RemoteCheck:
-        """Fetch and check the remote at ``url``: 400 blank/invalid, 409 self-link or existing link."""
+    def check(self, url: str, *, finish_existing: bool = False) -> RemoteCheck:
+        """Fetch and check the remote at ``url``: 400 blank/invalid, 409 self-link or existing link. With
+        ``finish_existing`` (a two-way create), a local link to the very application answering at ``url`` is
+        no conflict: it is returned in ``existing`` for the create to finish."""
         if not (url or "").strip():
             raise InvalidInput("enter the URL of the application to link to", key="applinks.url.blank")
         base = normalise_url(url)
         check_cloud_https(base)
         with self.instance.engine.connect() as conn:
             same_url = repo.find_by_rpc_url(conn, base)
-        if same_url is not None:
-            raise DuplicateLink(f"a link with the URL {base} already exists ({same_url.name!r})", link_id=same_url.id)
+        duplicate = (
+            DuplicateLink(f"a link with the URL {base} already exists ({same_url.name!r})", link_id=same_url.id)
+            if same_url is not None
+            else None
+        )
+        if duplicate is not None and not finish_existing:
+            raise duplicate
+        found = self._check_remote(base, finish_existing)
+        if duplicate is not None and (found.existing is None or same_url is None or found.existing.id != same_url.id):
+            raise duplicate  # the URL is taken by a link to something else than what answers there now
+        return found
+
+    def _check_remote(self, base: str, finish_existing: bool) -> RemoteCheck:
         try:
             manifest = fetch_manifest(self.instance.outbound, base)
         except RemoteMoved as exc:
@@ -222,6 +237,8 @@ class WizardService:
             raise SelfLink(f"{base} is this application: an application cannot link to itself")
         with self.instance.engine.connect() as conn:
             same_id = repo.get_link(conn, manifest.id)
+        if same_id is not None and finish_existing:
+            return RemoteCheck(base, APPLINKS, manifest=manifest, existing=same_id)
         if same_id is not None:
             raise DuplicateLink(
                 f"a link to the application at {base} already exists ({same_id.name!r}, {same_id.rpc_url})",
@@ -235,7 +252,8 @@ class WizardService:
 
     # -- steps 2-4 -----------------------------------------------------------------------------------
     def create(self, request: CreateLinkRequest, *, actor: HostUser) -> CreateLinkResult:
-        check = self.check(request.url)
+        # A two-way create finishes a partial link (one-way, or a failure between steps) instead of a 409.
+        check = self.check(request.url, finish_existing=request.two_way)
         if check.status == MOVED:
             raise RemoteMoved(check.warning, location=check.suggested_url or check.url)
         if check.status != APPLINKS:
@@ -338,7 +356,11 @@ class WizardService:
         local = SideReport(self.instance.base_url)
         try:
             self._run_hook("after_remote_link", link)
-            created = self.instance.links.create(link, actor=actor)
+            if check.existing is not None:
+                created, local.link = check.existing, "existing"
+            else:
+                created = self.instance.links.create(link, actor=actor)
+                local.link = "created"
         except AppLinksError as exc:
             raise PartialLinkCreation(
                 f"the link to this application was {remote.link} on {check.url}, but the local link could not be "
@@ -348,7 +370,6 @@ class WizardService:
                 local={"url": self.instance.base_url, "link": "not created"},
                 cause=exc.key,
             ) from exc
-        local.link = "created"
         result = CreateLinkResult(
             created, two_way=True, generic=False, local=local, remote=remote, warnings=self._trust_warning(request)
         )

@@ -100,4 +100,5 @@ async def create_app_link(request: Request, who: Principal = Depends(require_adm
     body = await read_model(request, CreateAppLinkBody)
     wizard = wizard_of(instance_of(request))
     result = await run_in_threadpool(wizard.create, to_request(body), actor=who.user)
-    return JSONResponse(result.to_json(), status_code=201)
+    # 200 when a two-way create finished a link that existed here already (``local.link`` is "existing").
+    return JSONResponse(result.to_json(), status_code=200 if result.local.link == "existing" else 201)
