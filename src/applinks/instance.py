@@ -32,6 +32,7 @@ from applinks.settings import Settings
 from applinks.storage import db
 from applinks.storage.oauth2 import OAuth2Repository
 from applinks.storage.oauth2_outgoing import OAuth2OutgoingRepository
+from applinks.storage.oauth_nonces import NonceStore, RedisNonceStore, SqlNonceStore
 from applinks.storage.properties import get_property, set_property_if_absent
 from applinks.transport.client import OutboundClient, TransportOptions
 from applinks.transport.policy import Resolver
@@ -113,7 +114,12 @@ class Instance:
         self.oauth_consumers = ConsumerService(
             self.engine, self.box, self.outbound, settings, self.identity, host=lambda: self.host
         )
-        self.oauth_provider = OAuthProvider(self.engine, self.box, settings, self.oauth_consumers)
+        # The one replay store (OAuth 1.0a nonces, Trusted Applications certificates, JWT-bearer jti): Redis
+        # SET NX in front of the database's unique insert when Redis is configured, the database alone otherwise.
+        nonces: NonceStore = SqlNonceStore(self.engine)
+        if settings.redis_url:
+            nonces = RedisNonceStore.from_url(settings.redis_url, nonces, settings.redis_prefix)
+        self.oauth_provider = OAuthProvider(self.engine, self.box, settings, self.oauth_consumers, nonces=nonces)
         self.inbound_auth_types.extend(OAUTH1_INBOUND)
         # Trusted Applications (legacy, protocol.md §9.1): understood both ways, enabled per link by an admin.
         self.trusted_apps = TrustedAppsService(
@@ -139,6 +145,7 @@ class Instance:
                 settings.oauth2_access_token_ttl, settings.oauth2_refresh_token_ttl, settings.oauth2_code_ttl
             ),
             allow_http=settings.oauth2_allow_http,
+            nonces=nonces,
         )
         self.oauth2_resource = BearerResolver(oauth2_repository, self.oauth2_server.now, lambda: self.base_url)
         self.outbound_auth_types.append(TRUSTED_APPS)

@@ -1,20 +1,34 @@
-"""Nonce stores for OAuth 1.0a replay protection: the interface, SQL (shared by cluster nodes) and memory.
+"""Nonce stores for replay protection (OAuth 1.0a nonces, Trusted Applications certificates): the interface,
+SQL (shared by cluster nodes), Redis in front of SQL, and memory.
 
 A nonce is accepted once per (consumer key, token, timestamp). The check is one atomic insert-if-absent, so
 two nodes (or threads) racing with the same signed request cannot both win. Rows are kept until the
-timestamp has left the acceptance window, then purged."""
+timestamp has left the acceptance window, then purged.
+
+``RedisNonceStore`` puts a Redis ``SET NX`` with expiry in front of the database: a replay is refused by
+Redis without touching the database, and every nonce Redis lets through is still inserted in the database,
+so that neither a Redis outage (the store then answers from the database alone) nor a Redis that lost its
+keys can ever let a replay through."""
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import threading
+import time
 from typing import Protocol
 
+import redis
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from applinks.storage.oauth_tables import oauth_nonces
 
 PURGE_INTERVAL = 60
+RETRY_REDIS_AFTER = 30.0
+REDIS_TIMEOUT = 0.5
+
+log = logging.getLogger("applinks.nonces")
 
 
 class NonceStore(Protocol):
@@ -83,3 +97,45 @@ class MemoryNonceStore:
 
     def __len__(self) -> int:
         return len(self._seen)
+
+
+class RedisNonceStore:
+    """Redis ``SET NX EX`` first, then the database's unique insert (see the module docstring)."""
+
+    def __init__(self, client: redis.Redis, database: NonceStore, prefix: str = "applinks") -> None:
+        self.client = client
+        self.database = database
+        self.prefix = prefix
+        self._down_until = 0.0
+
+    @classmethod
+    def from_url(cls, url: str, database: NonceStore, prefix: str = "applinks") -> RedisNonceStore:
+        client = redis.Redis.from_url(url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT)
+        return cls(client, database, prefix)
+
+    @property
+    def redis_up(self) -> bool:
+        return time.monotonic() >= self._down_until
+
+    def key(self, consumer_key: str, token_hash: str, timestamp: int, nonce: str) -> str:
+        # Hashed: the parts are caller-controlled and may be long; the digest makes one bounded key.
+        digest = hashlib.sha256(f"{consumer_key}\0{token_hash}\0{timestamp}\0{nonce}".encode()).hexdigest()
+        return f"{self.prefix}:nonce:{digest}"
+
+    def use(self, consumer_key: str, token_hash: str, timestamp: int, nonce: str, *, expires_at: int, now: int) -> bool:
+        if self.redis_up:
+            try:
+                first = self.client.set(
+                    self.key(consumer_key, token_hash, timestamp, nonce), b"1", nx=True, ex=max(1, expires_at - now)
+                )
+            except redis.RedisError as exc:
+                self._down_until = time.monotonic() + RETRY_REDIS_AFTER
+                log.warning(
+                    "Redis is unreachable (%s): nonces are checked in the database alone for %d s",
+                    exc,
+                    RETRY_REDIS_AFTER,
+                )
+            else:
+                if not first:
+                    return False  # a replay, refused without a database write
+        return self.database.use(consumer_key, token_hash, timestamp, nonce, expires_at=expires_at, now=now)
