@@ -135,24 +135,23 @@ def links_page(
     if not isinstance(found, HostUser):
         return found
     instance = instance_of(request)
-    links = instance.links.list()
+    every = instance.links.list()
     needle = q.strip().lower()
-    if needle:
-        links = [link for link in links if _matches(link, needle)]
-    rows = _rows(instance, links)
+    links = [link for link in every if _matches(link, needle)] if needle else every
     if direction in DIRECTIONS:
-        rows = [row for row in rows if row.direction == direction]
-    pages = max(1, (len(rows) + PAGE_SIZE - 1) // PAGE_SIZE)
+        links = [link for link in links if _direction(instance, link) == direction]
+    pages = max(1, (len(links) + PAGE_SIZE - 1) // PAGE_SIZE)
     page = min(page, pages)
-    shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    # Status, direction and "moved" only for the page shown: hundreds of links cost one page of look-ups.
+    shown = _rows(instance, links[(page - 1) * PAGE_SIZE : page * PAGE_SIZE])
     now = datetime.now(UTC)
     refresh_in_background(instance, [row.link for row in shown if _stale(row.status, now) and not row.link.is_system])
     return render(
         request,
         "ui/links.html",
         rows=shown,
-        total=len(rows),
-        all_count=len(instance.links.list()) if needle or direction else len(rows),
+        total=len(links),
+        all_count=len(every),
         q=q,
         direction=direction,
         directions=DIRECTIONS,
