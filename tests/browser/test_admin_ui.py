@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx2
 import pytest
@@ -254,6 +255,34 @@ def test_user_authorises_through_the_oauth_page_then_revokes(
     expect()(page.locator("#access-tokens")).to_have_count(0)  # the remote was told, and revoked it too
 
 
+def test_user_allows_an_oauth2_application_on_the_consent_page_then_revokes_it(page: Any, wiki: LiveInstance) -> None:
+    if wiki.instance.host and wiki.instance.host.get_user("alice") is None:
+        wiki.add_user("alice", "alice-pw")
+    callback = "http://127.0.0.1:9/callback"  # never reached: the browser's request is answered by the test
+    issued = wiki.instance.oauth2_clients.create("Build bot", [callback], "WRITE", user_key="admin")
+    page.route(callback + "**", lambda route: route.fulfill(status=200, body="callback reached"))
+    login(page, wiki, ("alice", "alice-pw"))
+    query = f"response_type=code&client_id={issued.client.client_id}&redirect_uri={callback}&state=s1&scope=READ"
+    page.goto(f"{wiki.url}/rest/oauth2/latest/authorize?{query}")
+    expect()(page.locator("#client-name")).to_have_text("Build bot")
+    shot(page, "oauth2-consent")
+    with page.expect_request(re.compile(re.escape(callback) + r"\?code=.*state=s1")) as reached:
+        page.get_by_role("button", name="Allow").click()  # the CSP's form-action lets this redirect through
+    code = parse_qs(urlsplit(reached.value.url).query)["code"][0]
+    token = httpx2.post(
+        wiki.url + "/rest/oauth2/latest/token",
+        data={"grant_type": "authorization_code", "code": code, "redirect_uri": callback},
+        auth=(issued.client.client_id, issued.secret),
+        trust_env=False,
+    )
+    assert token.status_code == 200, token.text
+    page.goto(wiki.url + "/")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="OAuth 2.0 access").click()
+    expect()(page.locator("#applications")).to_contain_text("Build bot")
+    page.get_by_role("button", name="Revoke").click()
+    expect()(page.locator("#applications")).to_have_count(0)
+
+
 def test_a_hostile_remote_name_shows_as_text(page: Any, wiki: LiveInstance) -> None:
     app_id = str(uuid.uuid4())
     with fake_remote() as remote:
@@ -379,6 +408,7 @@ def test_pages_pass_the_accessibility_check(page: Any, wiki: LiveInstance, track
         "linked-accounts": wiki.url + LINKED_ACCOUNTS,
         "authorized-applications": wiki.url + ACCESS_TOKENS,
         "oauth2-clients": wiki.url + "/plugins/servlet/applinks/oauth2/clients",
+        "oauth2-access": wiki.url + "/plugins/servlet/oauth2/authorized-applications",
     }.items():
         page.goto(path)
         found[name] = axe_violations(page)
