@@ -173,9 +173,9 @@ class JiraPeer:
         path = f"/rest/applinks/1.0/applicationlink/{self.application_id}"
         return self.xml_call(live, "PUT", path, self.reciprocal_link_body())
 
-    def auto_configure(self, live: LiveInstance, *, impersonation: bool = True) -> httpx2.Response:
+    def auto_configure(self, live: LiveInstance, *, impersonation: bool = True, two_lo: bool = True) -> httpx2.Response:
         """``DefaultOAuthAutoConfigurator`` with the status API: our incoming is Jira's outgoing."""
-        level = {"enabled": True, "twoLoEnabled": True, "twoLoImpersonationEnabled": impersonation}
+        level = {"enabled": True, "twoLoEnabled": two_lo, "twoLoImpersonationEnabled": impersonation}
         with live.client() as client:
             return client.put(
                 f"/rest/applinks/3.0/status/{self.application_id}/oauth",

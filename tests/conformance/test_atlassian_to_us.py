@@ -212,6 +212,16 @@ def test_two_lo_round_trip_diagnostics(linked: tuple[LiveInstance, JiraPeer]) ->
         )
     assert refused.status_code == 401
     assert refused.headers["www-authenticate"].startswith("OAuth realm=")
+    assert "oauth_problem=" in refused.text  # a failure: Jira reports the problem
+    # A known consumer whose 2LO is off: 401, the OAuth challenge and an EMPTY body, which Jira reads as
+    # "2LO is not enabled" (AUTH_LEVEL_UNSUPPORTED) rather than as a failing link.
+    with serve_jira(consumer_key="Jira:no2lo") as no_2lo:
+        assert no_2lo.create_reciprocal_link(tracker).status_code == 201
+        assert no_2lo.auto_configure(tracker, impersonation=False, two_lo=False).is_success
+        off = no_2lo.signed(tracker, "GET", "/rest/applinks/latest/manifest", headers={"Accept": "application/json"})
+    assert off.status_code == 401
+    assert off.headers["www-authenticate"].startswith("OAuth realm=")
+    assert off.content == b""
 
 
 def test_reciprocal_delete(linked: tuple[LiveInstance, JiraPeer]) -> None:

@@ -55,7 +55,12 @@ def _dance(live: LiveInstance, consumer: Consumer, keys: KeyPair, user: str = "a
 
 
 def _problem(response: requests.Response | httpx2.Response) -> str:
-    return form(response.text).get("oauth_problem", "")
+    """The oauth_problem of a refusal: in the body, or only in WWW-Authenticate when a level is off (§10)."""
+    found = form(response.text).get("oauth_problem", "")
+    if not found:
+        header = response.headers.get("www-authenticate", "")
+        found = header.partition('oauth_problem="')[2].partition('"')[0]
+    return found
 
 
 def test_requests_oauthlib_three_legged_dance_then_whoami(make_instance: InstanceFactory) -> None:

@@ -59,6 +59,10 @@ def oauth_problem_response(request: Request, exc: OAuthProblem) -> Response:
             body["oauth_" + field] = str(exc.details[field])
     if exc.details.get("signature_base_string"):
         body["oauth_signature_base_string"] = str(exc.details["signature_base_string"])
+    if exc.details.get("level_disabled"):
+        # The consumer is known but this OAuth level is off: Atlassian answers an empty 401 with the challenge,
+        # which its diagnostics read as AUTH_LEVEL_UNSUPPORTED (protocol.md §10), so do we.
+        body = {}
     return PlainTextResponse(
         urlencode(body),
         status_code=exc.http_status,

@@ -137,10 +137,16 @@ class OAuthProvider:
         requestor = signed.param("xoauth_requestor_id")
         if requestor:
             if not consumer.two_lo_impersonation_allowed:
-                raise OAuthProblem("permission_denied", "impersonation is not enabled for this consumer")
+                raise OAuthProblem(
+                    "permission_denied", "impersonation is not enabled for this consumer", level_disabled=True
+                )
             return Authenticated(self._user(host, requestor), METHOD_2LOI, consumer.link_id)
         if not consumer.two_lo_allowed:
-            raise OAuthProblem("permission_denied", "2-legged OAuth is not enabled for this consumer")
+            # level_disabled: answered as Atlassian does (401, OAuth challenge, empty body), which an Atlassian
+            # peer's diagnostics read as "2LO is not enabled" rather than a failure (protocol.md §10).
+            raise OAuthProblem(
+                "permission_denied", "2-legged OAuth is not enabled for this consumer", level_disabled=True
+            )
         user = self._user(host, consumer.executing_two_lo_user) if consumer.executing_two_lo_user else None
         return Authenticated(user, METHOD_2LO, consumer.link_id)
 
