@@ -5,6 +5,7 @@ JWT bearer impersonation with the token cached between calls."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from urllib.parse import parse_qs, urlsplit
 
@@ -153,3 +154,30 @@ def test_jwt_bearer_impersonation_caches_the_token(make_instance: InstanceFactor
     with tracker.client() as admin:
         audit = admin.get(f"{OURS}/impersonations").json()
     assert [(a["issuer"], a["user"]) for a in audit] == [(wiki.application_id, "alice")]  # signed once
+
+
+def test_token_revoked_at_the_remote_asks_the_user_again(make_instance: InstanceFactory) -> None:
+    tracker, wiki, link = _pair(make_instance)
+    with pytest.raises(CredentialsRequired) as needed:
+        _whoami(wiki, link)
+    _authorise(wiki, tracker, needed.value.authorisation_uri())
+    with tracker.client(auth=("alice", "alice-pw")) as alice:
+        client_id = alice.get(f"{OURS}/authorized").json()[0]["clientId"]
+        assert alice.delete(f"{OURS}/authorized/{client_id}").status_code == 204
+    # The access token has not expired here, but Tracker answers 401 invalid_token: Wiki forgets it.
+    with pytest.raises(CredentialsRequired):
+        _whoami(wiki, link)
+    assert not wiki.instance.oauth2_outgoing.has_token(link.id, "alice")
+
+
+async def _async_whoami(wiki: LiveInstance, link: Link) -> str:
+    factory = wiki.instance.outgoing.async_request_factory(link, "alice")
+    return (await factory.get(WHOAMI)).text
+
+
+def test_async_request_factory_sends_the_bearer_token(make_instance: InstanceFactory) -> None:
+    tracker, wiki, link = _pair(make_instance)
+    with pytest.raises(CredentialsRequired) as needed:
+        _whoami(wiki, link)
+    _authorise(wiki, tracker, needed.value.authorisation_uri())
+    assert asyncio.run(_async_whoami(wiki, link)) == "alice"

@@ -22,7 +22,7 @@ from applinks.errors import (
     UnexpectedResponse,
     UnexpectedStatus,
 )
-from applinks.outbound.providers.names import ProviderName
+from applinks.outbound.providers.names import OAUTH2, ProviderName
 from applinks.outbound.tokens import AccessToken
 from applinks.transport.client import OutboundResponse, check_url
 
@@ -148,6 +148,17 @@ class _Factory:
                 raise self.service.credentials_required(
                     self.link, f"{self.link.name} no longer accepts the stored authorisation ({problem})"
                 )
+        if (
+            self.provider is OAUTH2
+            and response.status_code == 401
+            and self.user_name
+            and 'error="invalid_token"' in response.headers.get("www-authenticate", "")
+        ):
+            # RFC 6750: the remote no longer accepts the user's OAuth 2.0 token (revoked there): ask again.
+            self.service.instance.oauth2_outgoing.forget(self.link.id, self.user_name)
+            raise self.service.instance.oauth2_outgoing.credentials_required(
+                self.link, f"{self.link.name} no longer accepts the stored OAuth 2.0 authorisation"
+            )
         if response.is_redirect and not return_redirects:
             raise RemoteMoved(
                 f"{url} answered with a redirect to {response.location}; redirects are not followed",

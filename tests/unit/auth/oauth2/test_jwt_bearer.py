@@ -117,7 +117,10 @@ def test_alg_none_is_refused(provider: Provider) -> None:
 def test_hmac_keyed_with_the_public_key_is_refused(provider: Provider) -> None:
     signing_input = _b64(json.dumps({"alg": "HS256"}).encode()) + "." + _b64(json.dumps(_claims()).encode())
     mac = hmac.new(CALLER.public_pem.encode(), signing_input.encode(), hashlib.sha256).digest()
-    assert _error(_grant(provider, signing_input + "." + _b64(mac))) == "invalid_grant"
+    answer = _grant(provider, signing_input + "." + _b64(mac))
+    assert _error(answer) == "invalid_grant"
+    # Refused by the pin to the held key's algorithm, before any key is tried.
+    assert isinstance(answer.body, dict) and "must be signed with RS256" in answer.body["error_description"]
 
 
 def test_embedded_jwk_and_jku_are_ignored(provider: Provider) -> None:
