@@ -1,5 +1,6 @@
-"""``applinks oauth2 incoming create|list|show|update|reset-secret|jwt-bearer|delete``: incoming OAuth 2.0 links (the
-client ID and secret an outside application uses; the secret is printed once)."""
+"""``applinks oauth2 incoming create|list|show|update|reset-secret|jwt-bearer|delete``: incoming OAuth 2.0
+links (the client ID and secret an outside application uses; the secret is printed once); ``applinks
+oauth2 outgoing set|show|delete LINK``: outgoing OAuth 2.0 links."""
 
 from __future__ import annotations
 

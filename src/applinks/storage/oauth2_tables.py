@@ -1,5 +1,7 @@
-"""Tables of the OAuth 2.0 authorization server: incoming clients, authorization codes, tokens issued
-(created by migration 0006). Secrets we issue (client secrets, codes, tokens) are stored only as sha256."""
+"""Tables of OAuth 2.0 links: the authorization server's incoming clients, authorization codes and tokens
+issued (migration 0006; JWT bearer columns and the impersonation audit, 0007), and the outgoing side's
+per-link configuration, users' tokens and authorisations in progress (0008). Secrets we issue (client
+secrets, codes, tokens) are stored only as sha256; secrets we hold are encrypted by the caller."""
 
 from __future__ import annotations
 

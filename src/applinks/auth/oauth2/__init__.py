@@ -1,2 +1,4 @@
-"""OAuth 2.0 application links over Authlib: the authorization server (``server``), bearer tokens to users
-(``resource``), the models Authlib's grants read (``models``). Framework-free: the web layer adapts."""
+"""OAuth 2.0 application links over Authlib and joserfc: the authorization server (``server``), incoming
+clients (``incoming``), bearer tokens to users (``resource``), the models Authlib's grants read
+(``models``), JWT bearer keys and assertions (``assertions``), and the outgoing flows (``client``).
+Framework-free: the web layer adapts."""

@@ -1,6 +1,7 @@
 """The OAuth 2.0 authorization server of incoming OAuth 2.0 links (protocol.md §8, §10.1), on Authlib's
 framework-free core: authorization code (RFC 6749) with PKCE S256 (RFC 7636), rotating refresh tokens,
-revocation (RFC 7009) and metadata (RFC 8414). Our code only stores and looks up; Authlib runs the grants.
+JWT bearer impersonation (RFC 7523), revocation (RFC 7009) and metadata (RFC 8414). Our code only stores
+and looks up; Authlib runs the grants.
 
 The web layer turns each HTTP request into a ``PlainRequest`` and each ``OAuth2Response`` back into HTTP.
 Single use is enforced where tokens are stored (``storage.oauth2``): redeeming a code twice revokes what

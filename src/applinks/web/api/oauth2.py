@@ -1,6 +1,7 @@
-"""REST of incoming OAuth 2.0 links: Atlassian's client registration (``/rest/oauth2/latest/client``,
-protocol.md §10.1, system administrators), our own (``/rest/applinks-oauth2/latest/incoming``,
-administrators, optionally tied to an application link), and each user's authorised applications."""
+"""REST of OAuth 2.0 links: Atlassian's client registration (``/rest/oauth2/latest/client``, protocol.md
+§10.1, system administrators), our own incoming links (``/rest/applinks-oauth2/latest/incoming``,
+administrators, optionally tied to an application link; JWT bearer by system administrators) and their
+impersonation audit, outgoing links (``…/outgoing/{link_id}``), and each user's authorised applications."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """The OAuth 2.0 bearer authenticator of the chain in ``web/deps.py``: ``Authorization: Bearer …`` → the
-user who granted the token, limited by its scopes (READ: safe methods only; WRITE: changes)."""
+user who granted the token, limited by its scopes (READ: safe methods only; WRITE: changes); a token
+bought with a JWT bearer assertion runs as an impersonated principal."""
 
 from __future__ import annotations
 

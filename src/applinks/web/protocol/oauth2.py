@@ -1,7 +1,8 @@
 """The OAuth 2.0 authorization server over HTTP (protocol.md §10.1): the authorization endpoint with its
-consent page, the token and revocation endpoints, RFC 8414 metadata, and the user's "Authorized
-applications" page. Each handler turns the request into ``auth.oauth2.server.PlainRequest`` and sends
-back what Authlib answered; the authorization endpoint answers 303 and nothing here is cached."""
+consent page, the token and revocation endpoints, RFC 8414 metadata, the user's "Authorized
+applications" page, and the outgoing side's start page and callback (the user authorises us at a
+remote). Each handler turns the request into ``auth.oauth2.server.PlainRequest`` and sends back what
+Authlib answered; the authorization endpoint answers 303 and nothing here is cached."""
 
 from __future__ import annotations
 
