@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LINTED := src tests examples benchmarks docs
 
-.PHONY: run demo test lint typecheck pytest bench docs clean
+.PHONY: run demo test lint typecheck pytest bench bench-smoke docs clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "applinks needs Python >= 3.11 (set PYTHON=...)"; exit 1; }
@@ -46,9 +46,14 @@ pytest: $(STAMP)
 ## test: lint, then the whole suite
 test: lint pytest
 
-## bench: every benchmark, one row each with its ratio to the target (BENCH_ARGS="--strict")
+## bench: every benchmark (a few minutes), one row each: both rates, the ratio, the target, met or not;
+## also written to benchmarks/results.json (BENCH_ARGS="--only oauth1 http" or "--strict")
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+## bench-smoke: every benchmark for a moment (seconds), only to check they still run (the suite runs it too)
+bench-smoke: $(STAMP)
+	$(BIN)/python -m benchmarks --quick
 
 ## docs: regenerate the module index of docs/architecture.md from the modules' docstrings
 docs: $(STAMP)

@@ -1,67 +1,82 @@
-"""The link registry as a host serves it: manifest throughput and link-list latency, in process (no network)."""
+"""Registry scale: 10 000 links behind ``applinks serve`` (own process): one page of 50 through the REST API
+(p95 of sequential requests with an admin session) and the server's memory growth from 0 to 10 000 links."""
 
 from __future__ import annotations
 
-import asyncio
 import tempfile
+import time
 from pathlib import Path
 
 import httpx2
 
-from applinks.cli.common import CLI_ACTOR
 from applinks.domain.links import Link
-from applinks.refapp.app import build_app
-from applinks.settings import Settings
-from benchmarks.harness import Result, latency_ms, throughput
+from applinks.instance import Instance
+from applinks.refapp.users import UserStore
+from applinks.storage import links as links_repo
+from benchmarks.harness import Row, percentile
+from benchmarks.http import HOST, applinks_server, free_port, server
+from benchmarks.scene import Scene, make_scene
 
-LINKS = 50
-BASE_URL = "http://127.0.0.1:8990"
-# Targets for one worker on one core of a small machine (a 2-vCPU CI runner), ASGI in process.
-MANIFEST_TARGET_PER_S = 300.0
-LINK_LIST_TARGET_P95_MS = 25.0
-
-
-async def _measure(client: httpx2.AsyncClient, quick: bool) -> list[Result]:
-    async def manifest() -> None:
-        response = await client.get("/rest/applinks/1.0/manifest")
-        assert response.status_code == 200
-
-    async def link_list() -> None:
-        response = await client.get("/rest/applinks/2.0/applicationlink")
-        assert response.status_code == 200 and len(response.json()["applicationLinks"]) == LINKS
-
-    per_s = await throughput(manifest, seconds=0.2 if quick else 2.0)
-    p95 = await latency_ms(link_list, runs=20 if quick else 200)
-    return [
-        Result("manifest (XML, anonymous) throughput", per_s, "req/s", MANIFEST_TARGET_PER_S, True),
-        Result(
-            f"link list ({LINKS} links, admin session) p95",
-            p95,
-            "ms",
-            LINK_LIST_TARGET_P95_MS,
-            False,
-        ),
-    ]
+LINKS = 10_000
+PAGE = 50
+LIST = "/rest/applinks/3.0/applinks"
 
 
-async def _run(data_dir: Path, quick: bool) -> list[Result]:
-    app = build_app(Settings(data_dir=data_dir, base_url=BASE_URL, name="Bench"))
-    instance = app.state.instance
+def _add_links(scene: Scene, count: int) -> None:
+    """One transaction: the registry's size is what is measured here, not the cost of creating links."""
+    instance = Instance(scene.settings)
     try:
-        instance.extensions["users"].add("admin", "admin-pw", sysadmin=True)
-        for n in range(LINKS):
-            url = f"http://remote-{n}.example.test"
-            link = Link(f"00000000-0000-3000-8000-{n:012d}", "jira", f"Remote {n}", url, url)
-            instance.links.create(link, actor=CLI_ACTOR)
-        async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url=BASE_URL) as client:
-            # A browser session, as the admin pages use: Basic would time the password hash instead.
-            await client.post("/login", data={"username": "admin", "password": "admin-pw"})
-            return await _measure(client, quick)
+        with instance.engine.begin() as conn:
+            for n in range(count):
+                url = f"http://remote-{n}.example.test"
+                links_repo.insert_link(conn, Link(f"00000000-0000-3000-8000-{n:012d}", "jira", f"Remote {n}", url, url))
     finally:
         instance.close()
 
 
-def run(*, quick: bool = False) -> list[Result]:
-    """``quick`` takes a fraction of a second: to check the benchmark still runs, not to judge it."""
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _page_p95(client: httpx2.Client, runs: int) -> tuple[float, int]:
+    samples = []
+    size = 0
+    for _ in range(runs):
+        started = time.perf_counter()
+        response = client.get(LIST, params={"limit": PAGE})
+        samples.append((time.perf_counter() - started) * 1000)
+        response.raise_for_status()
+        size = len(response.json())
+    return percentile(samples, 95), size
+
+
+def run(*, quick: bool = False) -> list[Row]:
+    count = 200 if quick else LINKS
+    runs = 5 if quick else 100
     with tempfile.TemporaryDirectory(prefix="applinks-bench-") as tmp:
-        return asyncio.run(_run(Path(tmp), quick))
+        port = free_port()
+        scene = make_scene(Path(tmp), f"http://{HOST}:{port}")
+        instance = Instance(scene.settings)
+        try:
+            UserStore(instance.engine).add("admin", "admin-password", sysadmin=True)
+        finally:
+            instance.close()
+        with (
+            server(applinks_server(scene, port), {"APPLINKS_DATA_DIR": tmp}) as pid,
+            httpx2.Client(base_url=scene.settings.base_url, trust_env=False) as client,
+        ):
+            client.post("/login", data={"username": "admin", "password": "admin-password"})
+            _page_p95(client, 5)  # warm the server up before the first reading
+            before = _rss_mb(pid)
+            _add_links(scene, count)
+            p95, size = _page_p95(client, runs)
+            after = _rss_mb(pid)
+    note = "" if size <= PAGE else f"the REST list has no paging: every one of {size} links is sent"
+    return [
+        Row(f"registry: one page of {PAGE} of {count} links via REST, p95", p95, "ms", 50, at_most=True, note=note),
+        Row(f"registry: server memory growth from 0 to {count} links", after - before, "MB", 50, at_most=True),
+        Row(f"registry: one page of {PAGE} via the admin links page, p95", None, "ms", 50, at_most=True),
+    ]
