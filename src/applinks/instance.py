@@ -116,10 +116,15 @@ class Instance:
         )
         # The one replay store (OAuth 1.0a nonces, Trusted Applications certificates, JWT-bearer jti): Redis
         # SET NX in front of the database's unique insert when Redis is configured, the database alone otherwise.
-        nonces: NonceStore = SqlNonceStore(self.engine)
+        # Its database engine commits without waiting for the disk (storage/oauth_nonces.py: the guarantee).
+        self._nonce_engine = db.make_engine(settings.resolved_database_url, durable=False)
+        self._nonces = SqlNonceStore(self._nonce_engine)
+        nonces: NonceStore = self._nonces
         if settings.redis_url:
             nonces = RedisNonceStore.from_url(settings.redis_url, nonces, settings.redis_prefix)
         self.oauth_provider = OAuthProvider(self.engine, self.box, settings, self.oauth_consumers, nonces=nonces)
+        # A deleted link takes its consumer with it (ON DELETE CASCADE): no cached copy may outlive it.
+        self.links.delete_hooks.append(lambda _conn, _link: self.oauth_consumers.invalidate())
         self.inbound_auth_types.extend(OAUTH1_INBOUND)
         # Trusted Applications (legacy, protocol.md §9.1): understood both ways, enabled per link by an admin.
         self.trusted_apps = TrustedAppsService(
@@ -205,4 +210,6 @@ class Instance:
         for closer in reversed(self._closers):
             closer()
         self.outbound.close()
+        self._nonces.close()
+        self._nonce_engine.dispose()
         self.engine.dispose()

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     request_token_ttl: int = Field(default=600, ge=1)
     access_token_ttl: int = Field(default=5 * 365 * 24 * 3600, ge=1)
     timestamp_window: int = Field(default=300, ge=1)
+    # How long a process may serve an OAuth consumer or a user from its cache: the longest a change made by
+    # another process (worker, node, CLI) can go unseen here. Changes made in this process apply at once.
+    cache_seconds: float = Field(default=5.0, ge=0)
 
     # OAuth 2.0 authorization server (protocol.md §10.1): Atlassian's default lifetimes, in seconds.
     oauth2_access_token_ttl: int = Field(default=3600, ge=1)

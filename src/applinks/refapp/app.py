@@ -82,6 +82,7 @@ def build_app(
         idle_timeout=settings.session_idle_timeout,
         max_age=settings.session_max_age,
     )
+    users.on_change.append(instance.oauth_provider.users.invalidate)
     instance.host = users
     instance.extensions["users"] = users
     entity_type = entity_type_for(instance.types, settings.application_type)

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
@@ -58,6 +59,8 @@ class UserStore:
         self.engine = engine
         self.base_url = base_url.rstrip("/")
         self.sessions = SessionStore(engine, idle_timeout=idle_timeout, max_age=max_age)
+        # Told the name of a user who changed (applinks caches users: OAuthProvider.users.invalidate).
+        self.on_change: list[Callable[[str], None]] = []
 
     def add(
         self, name: str, password: str, *, full_name: str = "", admin: bool = False, sysadmin: bool = False
@@ -89,6 +92,8 @@ class UserStore:
             conn.execute(refapp_users.update().where(refapp_users.c.name == name).values(can_login=allowed))
         if not allowed:
             self.sessions.end_all(name)
+        for hook in self.on_change:
+            hook(name)
 
     def list(self) -> list[HostUser]:
         with self.engine.connect() as conn:

@@ -25,16 +25,31 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; clear error when the URL is malformed or the database does not answer."""
+def _sqlite_no_sync(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str, *, durable: bool = True) -> Engine:
+    """An engine for ``url``; clear error when the URL is malformed or the database does not answer.
+
+    ``durable=False`` is for data whose last commits may be lost when the machine (SQLite) or the database
+    server (PostgreSQL) crashes, but that must stay atomic and shared: the nonces of replay protection.
+    Its commits wait for no disk flush: SQLite WAL with ``synchronous=NORMAL`` (durable when the process
+    crashes, not on power loss), PostgreSQL ``synchronous_commit=off`` (unique constraints still hold
+    between sessions: a concurrent insert of the same key waits for the first one and fails)."""
     try:
         if url.startswith("sqlite"):
             engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
             event.listen(engine, "connect", _sqlite_pragmas)
+            if not durable:
+                event.listen(engine, "connect", _sqlite_no_sync)
         else:
             if url.startswith("postgresql://"):
                 url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-            engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+            options = {} if durable else {"connect_args": {"options": "-c synchronous_commit=off"}}
+            engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **options)
     except (SQLAlchemyError, ValueError, ImportError) as exc:
         raise ConfigurationError(f"the database URL is not usable: {exc}", key="applinks.database.url") from exc
     try:

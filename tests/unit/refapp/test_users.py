@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from starlette.requests import Request
 
 from applinks.errors import Conflict, InvalidInput, PermissionDenied
-from applinks.refapp.app import check_same_origin, safe_next
+from applinks.refapp.app import build_app, check_same_origin, safe_next
 from applinks.refapp.users import UserStore, hash_password, verify_password
+from applinks.settings import Settings
 from applinks.storage import db
 
 
@@ -89,3 +91,19 @@ def test_user_store(store: UserStore) -> None:
             store.add(bad, "pw")
     with pytest.raises(InvalidInput):
         store.add("carol", "")
+
+
+def test_disabling_a_user_applies_at_once_to_applinks_cached_users(tmp_path: Path) -> None:
+    app = build_app(Settings(data_dir=tmp_path, base_url="http://127.0.0.1:8990"))
+    instance = app.state.instance
+    try:
+        users: UserStore = instance.extensions["users"]
+        users.add("alice", "pw")
+        cached = instance.oauth_provider.users
+        first = cached.get("alice", users.get_user)
+        assert first is not None and first.can_login
+        users.set_can_login("alice", False)
+        again = cached.get("alice", users.get_user)
+        assert again is not None and not again.can_login
+    finally:
+        instance.close()

@@ -24,6 +24,7 @@ from applinks.auth.oauth1.model import (
     ConsumerSettings,
     OAuthLevel,
 )
+from applinks.cache import TtlCache
 from applinks.crypto import SecretBox
 from applinks.domain.links import Link
 from applinks.errors import Conflict, InvalidInput, LinkNotFound, PermissionDenied
@@ -107,6 +108,8 @@ class ConsumerService:
         self.identity = identity
         self._host = host
         self._own_key: str | None = None
+        # The verifier's lookup by consumer key, every signed request: cached, dropped on every write here.
+        self.cache: TtlCache[str, Consumer] = TtlCache(settings.cache_seconds)
         self.outgoing_providers: OutgoingProviders = _outgoing_from_properties
         self.outgoing_consumer: OutgoingConsumer | None = None
 
@@ -139,12 +142,20 @@ class ConsumerService:
 
     # -- reads -----------------------------------------------------------------------------------------
     def get(self, key: str) -> Consumer | None:
-        """The consumer with this consumer key (the verifier's lookup), or None."""
+        """The consumer with this consumer key (the verifier's lookup, served from the cache), or None."""
         if not key or len(key) > 255:
             return None
+        return self.cache.get(key, self._load)
+
+    def _load(self, key: str) -> Consumer | None:
         with self.engine.connect() as conn:
             row = repo.by_key(conn, key)
         return None if row is None else self._consumer(row)
+
+    def invalidate(self, key: str | None = None) -> None:
+        """Drop cached consumers (every one by default) after a change this service did not make itself,
+        such as a link deleted with its consumer."""
+        self.cache.invalidate(key)
 
     def get_by_id(self, consumer_id: int) -> Consumer | None:
         with self.engine.connect() as conn:
@@ -172,6 +183,12 @@ class ConsumerService:
         One transaction; nothing is stored when any field is refused. A changed consumer key drops the
         tokens issued to the old one."""
         _require_admin(actor)
+        try:
+            return self._set(link_id, wanted, actor)
+        finally:
+            self.cache.invalidate()  # after the commit, so that no lookup can cache the old row again
+
+    def _set(self, link_id: str, wanted: ConsumerSettings, actor: HostUser) -> tuple[Consumer, bool]:
         with self.engine.begin() as conn:
             link = _writable_link(conn, link_id, actor)
             existing_row = repo.by_link(conn, link.id)
@@ -275,9 +292,12 @@ class ConsumerService:
     def delete(self, link_id: str, *, actor: HostUser) -> bool:
         """Remove the link's incoming consumer (and every token issued to it); False when there was none."""
         _require_admin(actor)
-        with self.engine.begin() as conn:
-            link = _writable_link(conn, link_id, actor)
-            return repo.delete_for_link(conn, link.id)
+        try:
+            with self.engine.begin() as conn:
+                link = _writable_link(conn, link_id, actor)
+                return repo.delete_for_link(conn, link.id)
+        finally:
+            self.cache.invalidate()
 
     # -- helpers ---------------------------------------------------------------------------------------
     def _link(self, link_id: str) -> Link:

@@ -26,6 +26,7 @@ from applinks.auth.oauth1.model import (
 )
 from applinks.auth.oauth1.signing import REQUIRED, SignedRequest, signature_valid
 from applinks.auth.oauth1.tokens import ACCESS, ACTIVE, REQUEST, TokenRecord, TokenService
+from applinks.cache import TtlCache
 from applinks.crypto import SecretBox
 from applinks.errors import OAuthProblem
 from applinks.host import Host, HostUser
@@ -73,6 +74,9 @@ class OAuthProvider:
         self.nonces: NonceStore = nonces if nonces is not None else SqlNonceStore(engine)
         self.clock = clock
         self.tokens = TokenService(engine, box, settings, clock=lambda: self.clock())
+        # The host's users by name, as 2LOi and 2LO requests name them on every call. A host that disables
+        # or changes a user calls ``users.invalidate(name)`` so that it applies here at once.
+        self.users: TtlCache[str, HostUser] = TtlCache(settings.cache_seconds)
 
     def now(self) -> int:
         return int(self.clock())
@@ -191,10 +195,9 @@ class OAuthProvider:
             raise OAuthProblem("token_rejected", "the token is not usable")
         return record
 
-    @staticmethod
-    def _user(host: Host | None, name: str | None) -> HostUser:
+    def _user(self, host: Host | None, name: str | None) -> HostUser:
         # The same answer whether the user is missing or may not log in (no enumeration).
-        user = host.get_user(name) if host is not None and name else None
+        user = self.users.get(name, host.get_user) if host is not None and name else None
         if user is None or not user.can_login:
             raise OAuthProblem("permission_denied", "the user is unknown or may not log in")
         return user

@@ -3,6 +3,8 @@ this instance's consumer key, and rows going away with their link."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import httpx2
 import pytest
 from sqlalchemy import func, select
@@ -223,5 +225,48 @@ def test_auto_configuration_with_entities_in_the_answer_stores_nothing(settings:
         with pytest.raises(UnexpectedResponse):
             instance.oauth_consumers.configure_from_remote(link.id, actor=ADMIN)
         assert instance.oauth_consumers.for_link(link.id) is None
+    finally:
+        instance.close()
+
+
+def test_the_verifiers_lookup_is_cached_and_every_change_made_here_applies_at_once(instance: Instance) -> None:
+    link = add_link(instance)
+    settings = ConsumerSettings(key="cached", public_key=key_pair().public_pem, two_lo_allowed=False)
+    instance.oauth_consumers.set(link.id, settings, actor=SYSADMIN)
+    assert instance.oauth_consumers.get("cached") is not None
+    # A change behind the service's back (another process) is not seen until the cache entry expires...
+    with instance.engine.begin() as conn:
+        conn.execute(oauth_consumers.update().values(two_lo_allowed=True))
+    cached = instance.oauth_consumers.get("cached")
+    assert cached is not None and cached.two_lo_allowed is False
+    # ...one made through the service is, at once, and so is the link's deletion (the consumer goes with it).
+    instance.oauth_consumers.set(link.id, replace(settings, two_lo_allowed=True), actor=SYSADMIN)
+    fresh = instance.oauth_consumers.get("cached")
+    assert fresh is not None and fresh.two_lo_allowed is True
+    instance.links.delete(link.id, actor=SYSADMIN)
+    assert instance.oauth_consumers.get("cached") is None
+
+
+def test_deleting_the_consumer_applies_at_once(instance: Instance) -> None:
+    link = add_link(instance)
+    instance.oauth_consumers.set(
+        link.id, ConsumerSettings(key="gone", public_key=key_pair().public_pem), actor=SYSADMIN
+    )
+    assert instance.oauth_consumers.get("gone") is not None
+    assert instance.oauth_consumers.delete(link.id, actor=SYSADMIN)
+    assert instance.oauth_consumers.get("gone") is None
+
+
+def test_cache_seconds_zero_reads_the_database_every_time(settings: Settings) -> None:
+    instance = Instance(settings.model_copy(update={"cache_seconds": 0}), FakeHost())
+    try:
+        link = add_link(instance)
+        instance.oauth_consumers.set(
+            link.id, ConsumerSettings(key="live", public_key=key_pair().public_pem), actor=SYSADMIN
+        )
+        assert instance.oauth_consumers.get("live") is not None
+        with instance.engine.begin() as conn:
+            conn.execute(oauth_consumers.delete())
+        assert instance.oauth_consumers.get("live") is None
     finally:
         instance.close()

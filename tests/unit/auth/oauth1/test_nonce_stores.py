@@ -84,3 +84,42 @@ def test_the_memory_store_forgets_expired_nonces() -> None:
     assert store.use("k", "", 1, "a", expires_at=302, now=1)
     assert store.use("k", "", 1000, "b", expires_at=1301, now=1000)
     assert len(store) == 1
+
+
+def test_two_stores_with_engines_of_their_own_accept_a_nonce_once(db_url: str, engine: Engine) -> None:
+    """As two worker processes or nodes do: separate engines and connections on one database."""
+    other = db.make_engine(db_url, durable=False)
+    try:
+        first, second = SqlNonceStore(engine), SqlNonceStore(other)
+        now = 1_700_000_000
+        assert first.use("k", "", now, "shared", expires_at=now + 301, now=now) is True
+        assert second.use("k", "", now, "shared", expires_at=now + 301, now=now) is False
+        assert second.use("k", "", now, "own", expires_at=now + 301, now=now) is True
+        assert first.use("k", "", now, "own", expires_at=now + 301, now=now) is False
+        second.close()
+    finally:
+        other.dispose()
+
+
+def test_the_nonce_engine_commits_without_waiting_for_the_disk(db_url: str, engine: Engine) -> None:
+    """``durable=False`` (what the instance gives its nonce store): SQLite ``synchronous=NORMAL`` in WAL mode,
+    PostgreSQL ``synchronous_commit=off``; every other engine keeps the default flush on commit."""
+    fast = db.make_engine(db_url, durable=False)
+    try:
+        if engine.dialect.name == "sqlite":
+            store = SqlNonceStore(fast)
+            assert store.use("k", "", 1, "n", expires_at=2, now=1)
+            connection = store._connection
+            assert connection is not None
+            assert connection.execute("PRAGMA synchronous").fetchone() == (1,)  # NORMAL
+            assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+            with engine.connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA synchronous").scalar_one() == 2  # FULL
+            store.close()
+        else:
+            with fast.connect() as conn:
+                assert conn.exec_driver_sql("SHOW synchronous_commit").scalar_one() == "off"
+            with engine.connect() as conn:
+                assert conn.exec_driver_sql("SHOW synchronous_commit").scalar_one() == "on"
+    finally:
+        fast.dispose()

@@ -4,9 +4,12 @@ protocol parameters that are missing, duplicated or switched."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from oauthlib.oauth1 import SIGNATURE_HMAC, SIGNATURE_RSA, Client
 from oauthlib.oauth1.rfc5849 import SIGNATURE_RSA_SHA256, SIGNATURE_RSA_SHA512
 
+from applinks.auth.oauth1 import signing
 from applinks.auth.oauth1.keys import normalise_public_key
 from applinks.auth.oauth1.model import Consumer
 from applinks.auth.oauth1.signing import SignedRequest, parse_authorization, signature_valid
@@ -200,3 +203,29 @@ def test_malformed_authorization_headers_are_rejected(header: str) -> None:
 def test_realm_is_not_a_signed_parameter() -> None:
     parsed = parse_authorization('OAuth realm="http%3A%2F%2Fh", oauth_consumer_key="a%20b"')
     assert parsed == (("oauth_consumer_key", "a b"),)
+
+
+_names = st.text(alphabet=st.sampled_from("abcdefghijklmnopqrstuvwxyz_%2F"), min_size=1, max_size=12)
+_values = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=20)
+_spaces = st.sampled_from(["", " ", "  ", "\t"])
+
+
+@given(st.lists(st.tuples(_names, _values, _spaces, _spaces), max_size=6))
+def test_the_fast_header_parser_agrees_with_the_general_one(items: list[tuple[str, str, str, str]]) -> None:
+    """Any header the one-regex parser accepts, it reads exactly as ``parse_http_list`` does; anything else
+    (here: values with quotes or backslashes) falls through to the general parser."""
+    text = ",".join(f'{before}{name}="{value}"{after}' for name, value, before, after in items)
+    plain = signing._parse_plain(text)
+    if plain is not None:
+        assert plain == signing._parse_general(text)
+    assert parse_authorization("OAuth " + text) == (plain if plain is not None else signing._parse_general(text))
+
+
+def test_headers_the_fast_parser_does_not_take_still_parse() -> None:
+    assert parse_authorization('OAuth realm="x", oauth_nonce="a%20b"') == (("oauth_nonce", "a b"),)
+    assert parse_authorization('OAuth oauth_nonce=bare, oauth_token="t"') == (
+        ("oauth_nonce", "bare"),
+        ("oauth_token", "t"),
+    )
+    assert parse_authorization('OAuth oauth_nonce="q\\"uote"') == (("oauth_nonce", 'q"uote'),)
+    assert signing._parse_plain("oauth_nonce=bare") is None

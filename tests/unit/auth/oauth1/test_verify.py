@@ -364,3 +364,35 @@ def test_access_token_renewal_with_the_session_handle(provider_at: Instance) -> 
     with pytest.raises(OAuthProblem) as raised:  # the old token cannot be renewed twice
         tokens.renew(record, consumer, first.session_handle)
     assert raised.value.problem == "token_rejected"
+
+
+class _CountingHost(helpers.FakeHost):
+    def __init__(self) -> None:
+        self.lookups = 0
+
+    def get_user(self, name: str) -> helpers.HostUser | None:
+        self.lookups += 1
+        return helpers.USERS.get(name)
+
+
+def test_users_are_looked_up_once_until_the_host_says_one_changed(provider_at: Instance) -> None:
+    instance = provider_at
+    host = _CountingHost()
+    consumer = _consumer(instance, two_lo_allowed=True, two_lo_impersonation_allowed=True)
+
+    def as_bob() -> str:
+        found = instance.oauth_provider.authenticate(
+            sign(_client(consumer), "GET", URL + "?xoauth_requestor_id=bob"), host
+        )
+        return found.user.name if found.user else ""
+
+    assert (as_bob(), as_bob(), host.lookups) == ("bob", "bob", 1)
+    original = helpers.USERS["bob"]
+    helpers.USERS["bob"] = helpers.HostUser("bob", can_login=False)
+    try:
+        instance.oauth_provider.users.invalidate("bob")  # what a host calls when it disables a user
+        with pytest.raises(OAuthProblem) as refused:
+            as_bob()
+        assert (refused.value.problem, host.lookups) == ("permission_denied", 2)
+    finally:
+        helpers.USERS["bob"] = original
