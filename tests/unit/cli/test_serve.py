@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 
 import pytest
 from typer.testing import CliRunner
@@ -87,3 +88,20 @@ def test_a_server_that_does_not_start_is_an_error(cli: Cli, monkeypatch: pytest.
     result = CliRunner().invoke(app, argv, env=CLEAN_ENV)
     assert result.exit_code == 1
     assert one_error_line(result) == "error: the server did not start (see the log above)"
+
+
+def test_accepted_connections_have_nagles_algorithm_off() -> None:
+    """asyncio turns Nagle off only on sockets whose protocol says TCP; with it on, every response written as
+    headers then body waited 40 ms for the client's delayed ACK on a keep-alive connection."""
+    probe = bind_loopback()
+    port = probe.getsockname()[1]
+    probe.close()
+    listener = serve.listen("127.0.0.1", port)
+    try:
+        with socket.create_connection(listener.getsockname()[:2]):
+            accepted, _ = listener.accept()
+            with accepted:
+                assert accepted.proto == socket.IPPROTO_TCP
+                assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        listener.close()
