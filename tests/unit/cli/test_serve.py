@@ -47,7 +47,18 @@ def _argv(cli: Cli, *extra: str) -> list[str]:
     sock = bind_loopback()
     port = str(sock.getsockname()[1])
     sock.close()
-    return ["--data-dir", str(cli.data_dir), "--database-url", cli.db_url, "serve", "--port", port, *extra]
+    return [
+        "--data-dir",
+        str(cli.data_dir),
+        "--database-url",
+        cli.db_url,
+        "serve",
+        "--port",
+        port,
+        "--workers",
+        "1",
+        *extra,
+    ]
 
 
 def test_port_must_be_a_real_port(cli: Cli) -> None:
