@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from applinks.cli import serve as serve_command
 from benchmarks.harness import Row, interleaved
 from benchmarks.loadgen import load, request_bytes
 from benchmarks.scene import WHOAMI, Scene, make_scene
@@ -79,7 +78,8 @@ def applinks_server(scene: Scene, port: int, workers: int = 1) -> list[str]:
         scene.settings.base_url,
         "--log-level",
         "warning",
-        *(["--workers", str(workers)] if workers != 1 else []),
+        "--workers",
+        str(workers),
     ]
 
 
@@ -126,6 +126,7 @@ def run(*, quick: bool = False) -> list[Row]:
             server(applinks_server(scene, port), env),
             server([sys.executable, "-m", "benchmarks.bare", str(bare_port)]),
         ):
+            _warm_up(port, bare_port)
             rates = interleaved(
                 {
                     "signed": lambda: signed.rate(port, seconds),
@@ -162,19 +163,20 @@ def run(*, quick: bool = False) -> list[Row]:
     ]
 
 
+def _warm_up(*ports: int) -> None:
+    """A moment of load first, so that no round pays for a cold start (threads, connections, caches)."""
+    for port in ports:
+        load(HOST, port, _anonymous(port), connections=CONNECTIONS, seconds=0.3)
+
+
 def _workers(scene: Scene, env: dict[str, str], port: int, seconds: float, rounds: int, quick: bool) -> Row:
     name = "HTTP signed, 2 workers vs 1 (applinks serve --workers)"
-    if not _has_workers_option():
-        return Row(name, None, "req/s", 1.7, at_most=False, note="applinks serve has no --workers yet")
     signed = _Signed(_signed(scene, 60 if quick else int(2 * 1500 * seconds * rounds)))
     samples: dict[str, list[float]] = {"1": [], "2": []}
     for _ in range(rounds):
         for workers in ("1", "2"):
             with server(applinks_server(scene, port, int(workers)), env):
+                _warm_up(port)
                 samples[workers].append(signed.rate(port, seconds))
     one, two = (sorted(samples[w])[len(samples[w]) // 2] for w in ("1", "2"))
     return Row(name, two, "req/s", 1.7, at_most=False, baseline=one, baseline_name="1 worker")
-
-
-def _has_workers_option() -> bool:
-    return "workers" in serve_command.serve.__code__.co_varnames
