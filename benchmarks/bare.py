@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from applinks.cli.serve import _Server, listen
+from applinks.cli.serve import _Server, listen, server_options
 from benchmarks.scene import WHOAMI
 
 
@@ -24,7 +24,7 @@ app = Starlette(routes=[Route(WHOAMI, whoami)])
 
 def main(port: int) -> None:
     sock = listen("127.0.0.1", port)
-    config = uvicorn.Config(app, log_level="warning", proxy_headers=False, lifespan="on")
+    config = uvicorn.Config(app, **server_options("warning"))
     _Server(config, f"http://127.0.0.1:{port}").run(sockets=[sock])
 
 
