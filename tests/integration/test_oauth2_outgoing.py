@@ -1,6 +1,6 @@
 """Outgoing OAuth 2.0 links between two live instances (seed 003 by copy-paste): Wiki calls Tracker as a
 user after the user authorised it (code + PKCE through Atlassian's callback form), tokens are refreshed
-before they expire (one refresh for many concurrent callers), ``CredentialsRequired`` before consent, and
+before they expire (one refresh for many concurrent callers on two nodes), ``CredentialsRequired`` before consent, and
 JWT bearer impersonation with the token cached between calls."""
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from applinks.auth.oauth2.client import callback_path
 from applinks.domain.links import Link
 from applinks.errors import CredentialsRequired
 from applinks.host import HostUser
+from applinks.instance import Instance
 from applinks.outbound.providers.names import OAUTH2, OAUTH2_IMPERSONATION
 from applinks.storage.oauth2_tables import oauth2_outgoing_tokens, oauth2_tokens
 from tests.integration.oauth2_support import WHOAMI, Registered, consent
@@ -93,20 +94,23 @@ def test_user_authorises_then_calls_and_tokens_refresh(make_instance: InstanceFa
     with engine.begin() as conn:
         conn.execute(update(oauth2_outgoing_tokens).values(expires_at=0))
     refreshes = _refresh_count(tracker)
+    # A second node of Wiki: same settings (database, key file), its own process-local locks.
+    node2 = Instance(wiki.settings, wiki.instance.host)
     barrier = threading.Barrier(8)
     seen: list[str] = []
 
-    def call() -> None:
+    def call(node: Instance) -> None:
         barrier.wait()
-        seen.append(wiki.instance.oauth2_outgoing.access_token(link, "alice"))
+        seen.append(node.oauth2_outgoing.access_token(link, "alice"))
 
-    threads = [threading.Thread(target=call) for _ in range(8)]
+    threads = [threading.Thread(target=call, args=(wiki.instance if i % 2 else node2,)) for i in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    node2.close()
     assert len(seen) == 8 and len(set(seen)) == 1
-    assert _refresh_count(tracker) == refreshes + 1
+    assert _refresh_count(tracker) == refreshes + 1  # one refresh for both nodes
     assert _whoami(wiki, link) == "alice"
 
 

@@ -4,14 +4,19 @@ wizard makes this side's incoming half and lists the copy-paste steps."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from applinks.cli.main import app as cli_app
 from applinks.errors import CredentialsRequired
 from applinks.outbound.providers.names import OAUTH2, OAUTH2_IMPERSONATION
 from tests.integration.oauth2_support import WHOAMI
 from tests.support import InstanceFactory, LiveInstance
+from tests.unit.cli.conftest import CLEAN_ENV
 
 FORM = "/rest/applinks/1.0/applicationlinkForm/createAppLink"
 
@@ -83,3 +88,25 @@ def test_one_way_lists_the_copy_paste_steps(make_instance: InstanceFactory) -> N
         admin.post(FORM, json={"applicationLink": {"rpcUrl": wiki.url}})
         theirs = admin.get(f"/rest/applinks-oauth2/latest/outgoing/{wiki.application_id}").json()["redirectUrl"]
     assert client.redirects == (theirs,)
+
+
+def test_cli_two_way_over_oauth2(make_instance: InstanceFactory, tmp_path: Path) -> None:
+    tracker, wiki = _pair(make_instance)
+    secret = tmp_path / "remote-password"
+    secret.write_text("admin-pw\n")
+    settings = wiki.settings
+    env = {
+        **CLEAN_ENV,
+        "APPLINKS_BASE_URL": settings.base_url,
+        "APPLINKS_NAME": settings.name,
+        "APPLINKS_OAUTH2_ALLOW_HTTP": "true",
+    }
+    argv = ["--data-dir", str(settings.data_dir), "--database-url", str(settings.database_url)]
+    argv += ["link", "create", tracker.url, "--two-way", "--oauth2", "--remote-user", "admin"]
+    argv += ["--remote-password-file", str(secret), "--same-users", "--json"]
+    result = CliRunner().invoke(cli_app, argv, env=env)
+    assert result.exit_code == 0, result.stderr or result.stdout
+    created = json.loads(result.stdout)
+    both = {"oauth2": True, "impersonation": True}
+    assert created["local"]["outgoing"] == created["remote"]["outgoing"] == both
+    assert _whoami(wiki, tracker) == "alice"
