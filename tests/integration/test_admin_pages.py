@@ -11,6 +11,7 @@ from html import unescape
 import httpx2
 
 from applinks.domain.links import Link
+from applinks.services.wizard import CreateLinkRequest, wizard_of
 from tests.integration.fake_remote import Answer, FakeRemote, fake_remote
 from tests.support import InstanceFactory, LiveInstance, bind_loopback
 
@@ -101,3 +102,24 @@ def test_wizard_offers_the_new_url_of_a_moved_application(make_instance: Instanc
         page = client.get(WIZARD, params={"url": old})
     assert page.status_code == 200 and 'id="wizard-moved"' in page.text
     assert f"Link to {new}" in unescape(page.text)
+
+
+def test_the_2lo_executing_user_is_set_on_the_link_page(make_instance: InstanceFactory) -> None:
+    tracker, wiki = make_instance(name="Tracker"), make_instance(name="Wiki")
+    tracker.add_user("robot", "robot-pw")
+    users = tracker.instance.host
+    assert users is not None and (admin := users.get_user("admin")) is not None
+    request = CreateLinkRequest(url=wiki.url, two_way=True, remote_username="admin", remote_password="admin-pw")
+    assert wizard_of(tracker.instance).create(request, actor=admin).authentication_complete
+    page = f"/plugins/servlet/applinks/link/{wiki.application_id}"
+    with _browser(tracker) as client:
+        form = client.get(page)
+        saved = client.post(page + "/executing-user", data={"csrf": _csrf(form), "executing_user": "robot"})
+        assert saved.status_code == 303
+        assert "run as robot" in client.get(page).text
+        unknown = client.post(page + "/executing-user", data={"csrf": _csrf(form), "executing_user": "nobody-here"})
+        assert unknown.status_code == 303
+        shown = client.get(page).text
+    consumer = tracker.instance.oauth_consumers.for_link(wiki.application_id)
+    assert consumer is not None and consumer.executing_two_lo_user == "robot"  # the unknown user changed nothing
+    assert 'class="flash flash-error"' in shown and "nobody-here" in shown

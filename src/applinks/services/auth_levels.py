@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from applinks.auth.oauth1.model import OAuthLevel
+from applinks.auth.oauth1.model import ConsumerSettings, OAuthLevel
 from applinks.domain.links import Link
 from applinks.domain.manifest import OAUTH_2LO, OAUTH_2LOI, OAUTH_3LO
 from applinks.domain.types import is_atlassian
@@ -212,3 +212,29 @@ def level_name(flags: dict[str, Any] | None) -> str:
     if flags.get("twoLoImpersonationEnabled"):
         return "impersonation"
     return "oauth" if flags.get("twoLoEnabled") else "3lo-only"
+
+
+def set_executing_user(instance: Instance, link: Link, name: str | None, *, actor: HostUser) -> str | None:
+    """The local user that 2-legged requests from the link's application run as (None: 2-legged requests
+    run as nobody, only public data); every other consumer setting stays as it is."""
+    consumer = instance.oauth_consumers.for_link(link.id)
+    if consumer is None:
+        raise InvalidInput(
+            f"{link.name} has no incoming OAuth consumer here: enable incoming authentication first",
+            key="applinks.oauth.consumer.missing",
+        )
+    wanted = ConsumerSettings(
+        key=consumer.key,
+        name=consumer.name,
+        description=consumer.description or None,
+        signature_method=consumer.signature_method,
+        public_key=consumer.public_key,
+        shared_secret=consumer.shared_secret,
+        callback=consumer.callback,
+        three_lo_allowed=consumer.three_lo_allowed,
+        two_lo_allowed=consumer.two_lo_allowed,
+        executing_two_lo_user=(name or "").strip() or None,
+        two_lo_impersonation_allowed=consumer.two_lo_impersonation_allowed,
+    )
+    changed, _created = instance.oauth_consumers.set(link.id, wanted, actor=actor)
+    return changed.executing_two_lo_user

@@ -23,7 +23,7 @@ from applinks.domain.links import Link
 from applinks.errors import AppLinksError, CredentialsRequired, InvalidInput
 from applinks.host import HostUser
 from applinks.instance import Instance
-from applinks.services.auth_levels import level_name, set_levels_both_ends
+from applinks.services.auth_levels import level_name, set_executing_user, set_levels_both_ends
 from applinks.services.entity_links import entity_links_of
 from applinks.services.lifecycle import lifecycle_of, moved_state
 from applinks.web.deps import instance_of
@@ -356,6 +356,24 @@ async def edit_authentication(
         return f"saved on both ends — {here}; {there}", "ok"
 
     return await act(request, link_id, csrf, run, f"{LINK_PAGE_PATH}/{link_id}")
+
+
+@router.post(LINK_PAGE_PATH + "/{link_id}/executing-user")
+async def edit_executing_user(
+    link_id: str,
+    request: Request,
+    csrf: str = Form(default="", max_length=256),
+    executing_user: str = Form(default="", max_length=10_000),
+) -> Response:
+    def run(instance: Instance, user: HostUser, link: Link) -> tuple[str, str]:
+        if len(executing_user) > 255:
+            raise InvalidInput("the user name is too long", key="applinks.ui.too_long")
+        chosen = set_executing_user(instance, link, executing_user, actor=user)
+        if chosen is None:
+            return f"2-legged requests from {link.name} run as no user (public data only)", "ok"
+        return f"2-legged requests from {link.name} run as {chosen}", "ok"
+
+    return await act(request, link_id, csrf, run, f"{LINK_PAGE_PATH}/{link_id}#consumer")
 
 
 @router.post(LINK_PAGE_PATH + "/{link_id}/relocate")
