@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import httpx
+import httpx2
 import pytest
 import requests
 from requests_oauthlib import OAuth1
@@ -17,13 +17,13 @@ WHOAMI = "/plugins/servlet/applinks/whoami"
 REQUEST_TOKEN = "/plugins/servlet/oauth/request-token"
 
 
-def _refused(response: httpx.Response | requests.Response) -> None:
+def _refused(response: httpx2.Response | requests.Response) -> None:
     assert response.status_code == 429, response.text
     assert int(response.headers["Retry-After"]) >= 1
 
 
-def _login(live: LiveInstance, password: str) -> httpx.Response:
-    with httpx.Client(base_url=live.url, trust_env=False) as client:
+def _login(live: LiveInstance, password: str) -> httpx2.Response:
+    with httpx2.Client(base_url=live.url, trust_env=False) as client:
         return client.post("/login", data={"username": "admin", "password": password, "next": "/"})
 
 

@@ -8,7 +8,7 @@ import re
 import time
 from pathlib import Path
 
-import httpx
+import httpx2
 
 from tests.support import Databases, InstanceFactory, LiveInstance, start_node
 
@@ -16,21 +16,21 @@ WHOAMI = "/plugins/servlet/applinks/whoami"
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
-def _login(live: LiveInstance, client: httpx.Client) -> None:
+def _login(live: LiveInstance, client: httpx2.Client) -> None:
     answer = client.post("/login", data={"username": "admin", "password": live.admin[1], "next": "/"})
     assert answer.status_code == 303, answer.text
 
 
-def _cookies(client: httpx.Client) -> dict[str, str]:
+def _cookies(client: httpx2.Client) -> dict[str, str]:
     return {name: value for name, value in client.cookies.items()}
 
 
 def _who(url: str, cookies: dict[str, str]) -> str:
-    with httpx.Client(base_url=url, trust_env=False, cookies=cookies) as client:
+    with httpx2.Client(base_url=url, trust_env=False, cookies=cookies) as client:
         return client.get(WHOAMI).text
 
 
-def _logout(client: httpx.Client) -> None:
+def _logout(client: httpx2.Client) -> None:
     csrf = _CSRF.search(client.get("/").text)
     assert csrf is not None
     assert client.post("/logout", data={"csrf": csrf.group(1)}).status_code == 303
@@ -38,7 +38,7 @@ def _logout(client: httpx.Client) -> None:
 
 def test_a_cookie_saved_before_logout_is_refused_after(make_instance: InstanceFactory) -> None:
     live = make_instance()
-    with httpx.Client(base_url=live.url, trust_env=False) as browser:
+    with httpx2.Client(base_url=live.url, trust_env=False) as browser:
         _login(live, browser)
         saved = _cookies(browser)
         assert _who(live.url, saved) == "admin"
@@ -48,7 +48,7 @@ def test_a_cookie_saved_before_logout_is_refused_after(make_instance: InstanceFa
 
 def test_login_rotates_the_session(make_instance: InstanceFactory) -> None:
     live = make_instance()
-    with httpx.Client(base_url=live.url, trust_env=False) as browser:
+    with httpx2.Client(base_url=live.url, trust_env=False) as browser:
         _login(live, browser)
         first = _cookies(browser)
         _login(live, browser)
@@ -60,7 +60,7 @@ def test_login_rotates_the_session(make_instance: InstanceFactory) -> None:
 
 def test_an_idle_session_expires(make_instance: InstanceFactory) -> None:
     live = make_instance(session_idle_timeout=600)
-    with httpx.Client(base_url=live.url, trust_env=False) as browser:
+    with httpx2.Client(base_url=live.url, trust_env=False) as browser:
         _login(live, browser)
         saved = _cookies(browser)
     sessions = live.instance.extensions["users"].sessions
@@ -73,7 +73,7 @@ def test_an_idle_session_expires(make_instance: InstanceFactory) -> None:
 def test_a_user_who_may_no_longer_log_in_loses_every_session(make_instance: InstanceFactory) -> None:
     live = make_instance()
     live.add_user("alice", "alice-pw")
-    with httpx.Client(base_url=live.url, trust_env=False) as browser:
+    with httpx2.Client(base_url=live.url, trust_env=False) as browser:
         assert browser.post("/login", data={"username": "alice", "password": "alice-pw"}).status_code == 303
         saved = _cookies(browser)
     live.instance.extensions["users"].set_can_login("alice", False)
@@ -86,7 +86,7 @@ def test_logout_on_one_node_ends_the_session_on_every_node(databases: Databases,
     node_a = start_node(url, tmp_path, name="A")
     node_b = start_node(url, tmp_path, name="B")
     try:
-        with httpx.Client(base_url=node_a.url, trust_env=False) as browser:
+        with httpx2.Client(base_url=node_a.url, trust_env=False) as browser:
             _login(node_a, browser)
             saved = _cookies(browser)
             assert _who(node_b.url, saved) == "admin"  # one session, served by either node
