@@ -293,3 +293,15 @@ def test_application_types(tracker: LiveInstance, jira: JiraPeer, type_id: str) 
     assert manifest["typeId"] == type_id
     assert jira.create_reciprocal_link(tracker).status_code == 201
     assert tracker.instance.links.get(jira.application_id).type_id == "jira"
+
+
+def test_consumer_info(tracker: LiveInstance) -> None:
+    """What Jira's auto-configuration fetches: ``<consumer>`` with key, name and public key, and no empty
+    ``<callback/>`` (Atlassian leaves out an element whose value is null)."""
+    with tracker.client(auth=None) as client:
+        answer = client.get("/plugins/servlet/oauth/consumer-info")
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith(XML)
+    root, fields = xml_fields(answer.content)
+    assert root == "consumer"
+    assert fields["key"] and fields["publicKey"] and fields["name"] == "Tracker"
+    assert "callback" not in fields
