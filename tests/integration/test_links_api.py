@@ -457,10 +457,10 @@ LINK_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
 def test_route_matrix_covers_every_link_route() -> None:
     from fastapi.routing import APIRoute
 
-    from applinks.web.api import links, manifest
+    from applinks.web.api import applicationlink, manifest
 
     served = set()
-    for route in [*links.router.routes, *manifest.router.routes]:
+    for route in [*applicationlink.router.routes, *manifest.router.routes]:
         assert isinstance(route, APIRoute)
         if "{link_id}" in route.path or route.path.startswith((V2, V3)):
             for method in route.methods:

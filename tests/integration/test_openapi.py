@@ -20,7 +20,7 @@ from applinks.errors import RemoteUnreachable
 from applinks.host import HostUser
 from applinks.refapp.app import build_app
 from applinks.settings import Settings
-from applinks.web.api import links, manifest
+from applinks.web.api import applicationlink, manifest
 
 OPENAPI = "/rest/applinks/openapi.json"
 EXISTING = "existing-link"
@@ -38,7 +38,7 @@ def _no_network(host: str, port: int) -> list[str]:
 
 def _foundation_operations() -> set[tuple[str, str]]:
     found = set()
-    for route in [*links.router.routes, *manifest.router.routes]:
+    for route in [*applicationlink.router.routes, *manifest.router.routes]:
         assert isinstance(route, APIRoute)
         if route.include_in_schema:
             found.update((method.lower(), route.path) for method in route.methods)

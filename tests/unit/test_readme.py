@@ -12,7 +12,7 @@ from fastapi.routing import APIRoute
 
 from applinks.cli.main import app as cli_app
 from applinks.settings import Settings
-from applinks.web.api import links, manifest
+from applinks.web.api import applicationlink, manifest
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -156,7 +156,7 @@ def test_every_documented_route_exists(tmp_path: Path) -> None:
 
 def test_the_foundation_routes_are_documented() -> None:
     documented = {(_code(r[0]), _code(r[1])) for r in _table_rows(_section("REST API"))}
-    for router in (manifest.router, links.router):
+    for router in (manifest.router, applicationlink.router):
         for route in router.routes:
             if isinstance(route, APIRoute) and route.include_in_schema:
                 for method in route.methods:

@@ -8,26 +8,34 @@ from contextlib import asynccontextmanager
 import httpx2
 from fastapi import FastAPI
 
-from applinks.auth.oauth1 import endpoints as oauth1_endpoints
-from applinks.auth.oauth1 import rest as oauth1_rest
-from applinks.auth.oauth1.web import install as install_oauth1
 from applinks.host import Host
 from applinks.instance import Instance
-from applinks.outbound import web as outbound_web
 from applinks.settings import Settings
 from applinks.transport.policy import Resolver
-from applinks.web.api import authentication_info, entity_links, links, manifest, relocate, wizard
+from applinks.web.api import (
+    applicationlink,
+    authentication_info,
+    entity_links,
+    manifest,
+    oauth_consumers,
+    outgoing,
+    relocate,
+    trusted_apps_config,
+    wizard,
+)
 from applinks.web.api import migration as migration_api
 from applinks.web.api import oauth2 as oauth2_api
 from applinks.web.api import status as status_api
-from applinks.web.api import trusted_apps as trusted_apps_api
 from applinks.web.api.versions import install_versions
+from applinks.web.auth.oauth1 import oauth_authenticator
 from applinks.web.auth.oauth2 import bearer_authenticator
+from applinks.web.auth.trusted_apps import trusted_apps_authenticator
 from applinks.web.deps import Authenticator, basic_authenticator, session_authenticator
 from applinks.web.errors import install_error_handlers
+from applinks.web.protocol import login_dance
+from applinks.web.protocol import oauth1 as oauth1_protocol
 from applinks.web.protocol import oauth2 as oauth2_protocol
 from applinks.web.response_headers import ResponseHeadersMiddleware
-from applinks.web.trusted_apps import trusted_apps_authenticator
 from applinks.web.ui import install as install_ui
 
 
@@ -58,24 +66,31 @@ def create_app(
         redoc_url=None,
     )
     app.state.instance = instance
-    chain: list[Authenticator] = [basic_authenticator, session_authenticator]
-    app.state.authenticators = chain
+    # First: a request carrying OAuth credentials (an OAuth 2.0 bearer token, an OAuth 1.0a signature) is
+    # decided by them, never by a session cookie beside them.
     # Legacy Trusted Applications: after OAuth, before Basic (protocol.md §9.1).
-    chain.insert(chain.index(basic_authenticator), trusted_apps_authenticator)
+    chain: list[Authenticator] = [
+        bearer_authenticator,
+        oauth_authenticator,
+        trusted_apps_authenticator,
+        basic_authenticator,
+        session_authenticator,
+    ]
+    app.state.authenticators = chain
     app.add_middleware(ResponseHeadersMiddleware)
-    app.include_router(trusted_apps_api.router)
+    app.include_router(trusted_apps_config.router)
     app.include_router(migration_api.router)
     install_error_handlers(app)
     app.include_router(manifest.router)
-    app.include_router(links.router)
+    app.include_router(applicationlink.router)
     for lifecycle_router in (wizard.router, relocate.router, entity_links.router):
         app.include_router(lifecycle_router)
     status_api.install(app, instance)
-    install_oauth1(app)  # OAuth 1.0a provider routes; its authenticator goes first in the chain
-    app.include_router(outbound_web.router)  # calling linked applications: login dance, grants, providers
-    # OAuth 2.0 (issue 11): a bearer token decides the request, never a cookie beside it.
-    chain.insert(0, bearer_authenticator)
-    app.include_router(oauth2_protocol.router)
+    app.include_router(oauth1_protocol.router)  # OAuth 1.0a provider: request/authorize/access-token, pages
+    app.include_router(oauth_consumers.router)
+    app.include_router(login_dance.router)  # calling linked applications: login dance, authorised applications
+    app.include_router(outgoing.router)  # per-link providers, the user's grants, the audit log
+    app.include_router(oauth2_protocol.router)  # OAuth 2.0 provider: authorize, token, revoke, pages
     app.include_router(oauth2_api.router)
     install_ui(app)  # administration pages, wizard, API docs page, static files
     app.include_router(authentication_info.router)
@@ -83,17 +98,18 @@ def create_app(
     install_versions(
         app,
         (
-            trusted_apps_api.router,
+            trusted_apps_config.router,
             migration_api.router,
             manifest.router,
-            links.router,
+            applicationlink.router,
             wizard.router,
             relocate.router,
             entity_links.router,
             status_api.router,
-            oauth1_endpoints.router,
-            oauth1_rest.router,
-            outbound_web.router,
+            oauth1_protocol.router,
+            oauth_consumers.router,
+            login_dance.router,
+            outgoing.router,
             authentication_info.router,
         ),
     )

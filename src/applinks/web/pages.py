@@ -21,10 +21,8 @@ from applinks.host import HostUser
 from applinks.web.csrf import csrf_token
 from applinks.web.deps import instance_of
 
-_SRC = Path(__file__).parent.parent
+# Every page template of the library (folders per area: ui/, oauth1/, oauth2/, login_dance/).
 PAGE_TEMPLATES = Path(__file__).parent / "templates"
-# Directories still outside web/templates until the redesign moves their pages (issue 9); paths, not imports.
-_AREA_TEMPLATES = [_SRC / "auth" / "oauth1" / "templates", _SRC / "outbound" / "templates"]
 
 STATIC_PATH = "/plugins/servlet/applinks/static"
 ADMIN_PATH = "/plugins/servlet/applinks/listApplicationLinks"
@@ -95,7 +93,7 @@ def http_url(value: object) -> str | None:
 
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([PAGE_TEMPLATES, *_AREA_TEMPLATES]),
+        loader=jinja2.FileSystemLoader(PAGE_TEMPLATES),
         autoescape=True,
         undefined=jinja2.ChainableUndefined,
     )

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from applinks.services.migration import LegacyMigration, target_level
-from applinks.web.api.trusted_apps import RemoteAdminBody
+from applinks.web.api.trusted_apps_config import RemoteAdminBody
 from applinks.web.body import body_schema, read_model
 from applinks.web.deps import Principal, instance_of, require_admin
 

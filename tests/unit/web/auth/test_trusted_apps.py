@@ -12,8 +12,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import Scope
 
+from applinks.web.auth.trusted_apps import forwarded_for, receiver_view
 from applinks.web.response_headers import ResponseHeadersMiddleware, add_response_header
-from applinks.web.trusted_apps import forwarded_for, receiver_view
 
 
 def request_for(path: str, query: bytes = b"", host: str = "evil.example:9999", **extra: object) -> Request:

@@ -1,5 +1,5 @@
-"""The service-provider endpoints of protocol.md §5.2: consumer-info, request-token, authorize,
-access-token, and the user's access-tokens page."""
+"""The OAuth 1.0a service-provider endpoints of protocol.md §5.2: consumer-info, request-token, authorize,
+access-token, revoke, and the user's access-tokens page."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from fastapi import APIRouter, Form, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
-from applinks.auth.oauth1.authenticator import form_params_async, signed_request
 from applinks.auth.oauth1.consumer_info import CONSUMER_INFO_PATH, consumer_info_xml
 from applinks.auth.oauth1.signing import REQUIRED, SignedRequest
 from applinks.auth.oauth1.tokens import ACCESS, IssuedToken, resolve_callback
@@ -21,6 +20,7 @@ from applinks.errors import AppLinksError, InvalidInput, NotFound, OAuthProblem,
 from applinks.host import HostUser
 from applinks.instance import Instance
 from applinks.services.rate_limits import TOKEN
+from applinks.web.auth.oauth1 import form_params_async, signed_request
 from applinks.web.csrf import check_csrf, csrf_token
 from applinks.web.deps import client_address, instance_of, signature_caller, signature_failures_counted
 from applinks.web.pages import CSP, csp_with_form_target, render
@@ -125,7 +125,7 @@ def _page(request: Request, template: str, *, status: int = 200, csp: str = PAGE
 
 def _error_page(request: Request, exc: AppLinksError) -> HTMLResponse:
     status = exc.status if 400 <= exc.status < 600 else 400
-    return _page(request, "oauth_error.html", status=status, message=exc.message)
+    return _page(request, "oauth1/oauth_error.html", status=status, message=exc.message)
 
 
 def _local_path(path: str, params: dict[str, str] | None = None) -> str:
@@ -171,7 +171,7 @@ def authorize_form(request: Request, oauth_token: str = "") -> Response:
         csp = csp_with_form_target(_origin(record.callback))
     return _page(
         request,
-        "authorize.html",
+        "oauth1/authorize.html",
         csp=csp,
         user=user,
         consumer=consumer,
@@ -203,7 +203,7 @@ def authorize_decide(
         return _error_page(request, exc)
     if decision.redirect is not None:
         return RedirectResponse(decision.redirect, status_code=303, headers=NO_STORE)
-    return _page(request, "oauth_decided.html", approved=approve is not None, verifier=decision.verifier)
+    return _page(request, "oauth1/oauth_decided.html", approved=approve is not None, verifier=decision.verifier)
 
 
 @router.get(ACCESS_TOKENS_PAGE, response_class=HTMLResponse, summary="The applications holding your access tokens")
@@ -216,7 +216,7 @@ def access_tokens_page(request: Request, revoked: str = "") -> Response:
         return _login_redirect(request, _local_path(ACCESS_TOKENS_PAGE))
     return _page(
         request,
-        "access_tokens.html",
+        "oauth1/access_tokens.html",
         user=user,
         tokens=instance.oauth_provider.tokens.access_tokens_of(user.name),
         csrf=csrf_token(request),

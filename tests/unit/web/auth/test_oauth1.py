@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from starlette.requests import Request
 
-from applinks.auth.oauth1.authenticator import request_uri
+from applinks.web.auth.oauth1 import request_uri
 
 
 def _request(path: str, raw_path: bytes | None, root_path: str = "", host: str = "proxy.internal:8080") -> Request:

@@ -1,4 +1,4 @@
-"""The OAuth authenticator of the request chain (web/deps.py), and building a ``SignedRequest`` from HTTP.
+"""The OAuth 1.0a authenticator of the request chain (web/deps.py), and building a ``SignedRequest`` from HTTP.
 
 The signature base URI is the configured base URL plus the request path below the application's root,
 never the Host header, scheme or port the request arrived with (proxies change those)."""

@@ -1,5 +1,5 @@
-"""Web face of outgoing authentication: the consumer side of the login dance, the user's "authorised
-applications" page, and REST for per-link providers, the user's grants and the audit log."""
+"""Our consumer side of the OAuth 1.0a login dance (start it, take the callback), the "Authenticate with"
+page that leads into it, and the user's "authorised applications" page, where they revoke what they allowed."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ import secrets
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from fastapi import APIRouter, Depends, Form, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
+from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from applinks.errors import AppLinksError, NotAuthenticated, PermissionDenied
@@ -17,18 +15,14 @@ from applinks.host import HostUser
 from applinks.instance import Instance
 from applinks.outbound.dance import LoginDance
 from applinks.outbound.grants import grants_of, revoke
-from applinks.outbound.providers.names import OAUTH, parse_provider
+from applinks.outbound.providers.names import OAUTH
 from applinks.outbound.service import ACCESS_PATH, AUTHORIZE_PATH
-from applinks.web.body import body_schema, read_model
 from applinks.web.csrf import check_csrf, csrf_token
-from applinks.web.deps import Principal, authenticate, instance_of, require_admin, require_user
+from applinks.web.deps import authenticate, instance_of
 from applinks.web.pages import render
 
 router = APIRouter(tags=["outgoing authentication"])
 AUTHORISED_PATH = "/plugins/servlet/applinks/oauth/authorised-applications"
-PROVIDER_PATH = "/rest/applinks/2.0/applicationlink/{link_id}/authentication/provider"
-GRANTS_PATH = "/rest/applinks/2.0/authorised-applications"
-AUDIT_PATH = "/rest/applinks/2.0/outgoing/audit"
 
 
 def _page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -37,7 +31,7 @@ def _page(request: Request, template: str, status: int = 200, **context: Any) ->
 
 def _error_page(request: Request, exc: AppLinksError, user: HostUser | None) -> HTMLResponse:
     status = exc.status if 400 <= exc.status < 500 else 502
-    return _page(request, "dance_error.html", status, message=exc.message, user=user, error=exc.key)
+    return _page(request, "login_dance/dance_error.html", status, message=exc.message, user=user, error=exc.key)
 
 
 def _cookie_name(instance: Instance) -> str:
@@ -135,7 +129,7 @@ def authorised_applications(request: Request, authorised: str | None = Query(def
         notice = f"{instance.settings.name} may now call {names[0]} for you." if names else ""
     return _page(
         request,
-        "authorised_applications.html",
+        "login_dance/authorised_applications.html",
         user=user,
         grants=grants,
         available=available,
@@ -161,7 +155,7 @@ def authenticate_with(
         return _error_page(request, exc, user)
     return _page(
         request,
-        "authenticate_with.html",
+        "login_dance/authenticate_with.html",
         user=user,
         link=link,
         start=instance.outgoing.authorisation_uri(link),
@@ -185,63 +179,3 @@ def revoke_authorised(
     except AppLinksError as exc:
         return _error_page(request, exc, user)
     return RedirectResponse(instance.url(AUTHORISED_PATH), status_code=303)
-
-
-# -- REST --------------------------------------------------------------------------------------------------
-class ProviderBody(BaseModel):
-    """Turn one outgoing provider of a link on (with its configuration) or off."""
-
-    model_config = ConfigDict(populate_by_name=True, extra="ignore")
-
-    provider: str = Field(max_length=255)
-    enabled: bool = True
-    config: dict[str, Any] = Field(default_factory=dict)
-
-
-@router.get(PROVIDER_PATH, summary="The outgoing authentication providers configured on a link")
-def get_providers(link_id: str, request: Request, _: Principal = Depends(require_admin)) -> dict[str, Any]:
-    instance = instance_of(request)
-    return instance.outgoing.providers_json(instance.links.get(link_id))
-
-
-@router.put(
-    PROVIDER_PATH,
-    summary="Enable, configure or disable one outgoing provider of a link",
-    openapi_extra=body_schema(ProviderBody),
-)
-async def put_provider(link_id: str, request: Request, who: Principal = Depends(require_admin)) -> dict[str, Any]:
-    body = await read_model(request, ProviderBody)
-    return await run_in_threadpool(_put_provider, instance_of(request), link_id, body, who)
-
-
-def _put_provider(instance: Instance, link_id: str, body: ProviderBody, who: Principal) -> dict[str, Any]:
-    assert who.user is not None
-    link = instance.links.get(link_id)
-    if link.is_system and not who.user.is_sysadmin:
-        raise PermissionDenied("only a system administrator can change a system link")
-    provider = parse_provider(body.provider)
-    instance.outgoing.config.set_provider(link, provider, enabled=body.enabled, config=body.config, actor=who.user)
-    return instance.outgoing.providers_json(link)
-
-
-@router.get(GRANTS_PATH, summary="Applications the calling user has authorised this instance to use for them")
-def list_grants(request: Request, who: Principal = Depends(require_user)) -> dict[str, Any]:
-    return {"applications": [g.to_json() for g in grants_of(instance_of(request).outgoing, who.name)]}
-
-
-@router.delete(GRANTS_PATH + "/{link_id}", summary="Revoke the calling user's authorisation at a linked application")
-def delete_grant(link_id: str, request: Request, who: Principal = Depends(require_user)) -> dict[str, Any]:
-    if who.impersonated:
-        raise PermissionDenied("impersonated requests cannot revoke authorisations", key="applinks.impersonation")
-    return revoke(instance_of(request).outgoing, link_id, who.name)
-
-
-@router.get(AUDIT_PATH, summary="Outgoing requests made by impersonation or on behalf of another user")
-def audit_log(
-    request: Request,
-    link_id: str | None = Query(default=None, alias="linkId", max_length=64),
-    limit: int = Query(default=100, ge=1, le=1000),
-    _: Principal = Depends(require_admin),
-) -> dict[str, Any]:
-    entries = instance_of(request).outgoing.audit.entries(link_id, limit)
-    return {"entries": [e.to_json() for e in entries]}
