@@ -49,7 +49,7 @@ def _open_secret_box(settings: Settings, engine: Engine) -> SecretBox:
             has_identity = get_property(conn, PRIVATE_KEY) is not None
         if not has_identity:
             create_key_file(path)
-    return SecretBox(read_key_file(path))
+    return SecretBox(read_key_file(path), path)
 
 
 def _load_identity(engine: Engine, box: SecretBox) -> Identity:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
-from applinks.cli import info, init, legacy, lifecycle, links, serve, users
+from applinks.cli import info, init, keys, legacy, lifecycle, links, serve, users
 from applinks.cli import outbound as outbound_cli
 from applinks.cli.common import state
 from applinks.cli.db import app as db_app
@@ -80,6 +80,7 @@ app.add_typer(users.app, name="users", help="Users of the reference application.
 app.add_typer(links.app, name="link", help="Application links.")
 links.app.add_typer(outbound_cli.app, name="auth", help="Outgoing authentication of a link: LINK show|set|level|audit.")
 app.add_typer(db_app, name="db", help="The database.")
+app.add_typer(keys.app, name="keys", help="The encryption key file: rotate.")
 app.add_typer(legacy.app, name="legacy", help="Legacy authentication: Trusted Applications, Basic, migration to OAuth.")
 app.add_typer(oauth_app, name="oauth", help="OAuth 1.0a: this instance as a consumer, incoming consumers of links.")
 app.add_typer(oauth2_app, name="oauth2", help="OAuth 2.0: incoming OAuth 2.0 links (client ID and secret).")
