@@ -165,6 +165,29 @@ def test_one_way_link_completed_from_the_other_side(page: Any, wiki: LiveInstanc
     expect()(page.locator(f'tr[data-link-id="{tracker.application_id}"]')).to_contain_text("Two-way")
 
 
+def test_two_way_link_over_oauth2_through_the_wizard(page: Any, wiki: LiveInstance, tracker: LiveInstance) -> None:
+    login(page, wiki)
+    _start_wizard(page, wiki, tracker.url)
+    page.get_by_label("I am an administrator on both instances").check()
+    page.get_by_label("Administrator username on Tracker").fill("admin")
+    page.get_by_label("Password", exact=True).fill(tracker.admin[1])
+    page.get_by_label("Use OAuth 2.0 links instead of OAuth 1.0a").check()
+    page.get_by_role("button", name="Create link").click()
+    expect()(page.locator("#result-title")).to_have_text("Linked both ways with Tracker")
+    expect()(page.get_by_role("region", name="Tracker")).to_contain_text("OAuth 2.0")
+    shot(page, "wizard-result-oauth2")
+    link = wiki.instance.links.get(tracker.application_id)
+    assert wiki.instance.oauth2_outgoing.get(link.id) is not None  # Wiki calls Tracker over OAuth 2.0
+    assert any(c.link_id == link.id for c in wiki.instance.oauth2_clients.all())  # and Tracker may call Wiki
+    page.goto(wiki.url + ADMIN)
+    expect()(page.locator(f'tr[data-link-id="{link.id}"]')).to_contain_text("Two-way")
+    page.goto(f"{wiki.url}/plugins/servlet/applinks/link/{link.id}")
+    expect()(page.locator("#link-oauth2-clients")).to_be_visible()
+    for live in (wiki, tracker):
+        for client in live.instance.oauth2_clients.all():
+            live.instance.oauth2_clients.delete(client.id)
+
+
 def test_relocate_when_the_remote_moved(page: Any, wiki: LiveInstance) -> None:
     app_id = str(uuid.uuid4())
     with fake_remote() as remote:

@@ -67,8 +67,11 @@ class Row:
 
 
 def _direction(instance: Instance, link: Link) -> str:
-    incoming = instance.oauth_consumers.level(link.id).enabled
-    outgoing = bool(instance.outgoing.level(link).get("enabled"))
+    """Which ways authenticated calls go, over OAuth 1.0a or OAuth 2.0."""
+    incoming = instance.oauth_consumers.level(link.id).enabled or any(
+        client.link_id == link.id for client in instance.oauth2_clients.all()
+    )
+    outgoing = bool(instance.outgoing.level(link).get("enabled")) or instance.oauth2_outgoing.get(link.id) is not None
     if incoming and outgoing:
         return "two-way"
     return "outgoing" if outgoing else "incoming" if incoming else "none"

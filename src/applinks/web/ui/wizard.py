@@ -28,7 +28,9 @@ TEXT_FIELDS = (
     "out_key", "out_request_token_url", "out_access_token_url", "out_authorize_url",
 )  # fmt: skip
 SECRET_FIELDS = ("remote_password", "in_shared_secret", "out_shared_secret")
-FLAGS = ("two_way", "same_users", "is_primary", "confirm_urls", "allow_generic", "in_two_lo", "in_two_lo_imp")
+FLAGS = (
+    "two_way", "same_users", "oauth2", "is_primary", "confirm_urls", "allow_generic", "in_two_lo", "in_two_lo_imp",
+)  # fmt: skip
 
 
 def _check(request: Request, url: str) -> tuple[RemoteCheck | None, str]:
@@ -127,6 +129,7 @@ def _request(form: dict[str, str]) -> CreateLinkRequest:
         remote_username=form.get("remote_username", "").strip() or None,
         remote_password=form.get("remote_password") or None,
         same_users=bool(form.get("same_users")),
+        oauth2=bool(form.get("oauth2")),
         custom_rpc_url=form.get("custom_rpc_url", "").strip() or None,
         expected_id=form.get("expected_id", "").strip() or None,
         incoming_oauth=incoming,
