@@ -21,7 +21,6 @@ from applinks.auth.oauth2.assertions import sign_assertion
 from applinks.auth.oauth2.client import (
     ATLASSIAN,
     CUSTOM,
-    KINDS,
     ClientFlows,
     Endpoints,
     TokenRequestFailed,
@@ -130,9 +129,9 @@ class OutgoingOAuth2:
             raise PermissionDenied(
                 "only a system administrator can enable impersonation (JWT bearer)", key="applinks.sysadmin"
             )
-        kind = (kind or "").strip().lower()
+        kind = (kind or "").strip().lower() or CUSTOM
         endpoints = endpoints_for(
-            kind if kind in KINDS else (kind or CUSTOM),
+            kind,
             remote_base_url=link.rpc_url,
             authorize_url=authorize_url,
             token_url=token_url,
