@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
-from applinks.cli import info, init, keys, legacy, lifecycle, links, serve, users
+from applinks.cli import info, init, keys, legacy, lifecycle, links, links_as_code, serve, users
 from applinks.cli import outbound as outbound_cli
 from applinks.cli.common import state
 from applinks.cli.db import app as db_app
@@ -76,6 +76,8 @@ app.command("serve")(serve.serve)
 app.command("init")(init.init)
 app.command("info")(info.info)
 app.command("doctor")(doctor_command)
+app.command("export")(links_as_code.export)
+app.command("import")(links_as_code.import_links)
 app.add_typer(users.app, name="users", help="Users of the reference application.")
 app.add_typer(links.app, name="link", help="Application links.")
 links.app.add_typer(outbound_cli.app, name="auth", help="Outgoing authentication of a link: LINK show|set|level|audit.")
