@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -16,11 +16,13 @@ from rich.measure import Measurement
 from rich.table import Table
 from sqlalchemy import inspect
 
+from applinks.domain.links import Link
 from applinks.errors import AppLinksError
 from applinks.host import HostUser
 from applinks.instance import SERVER_ID, Instance
 from applinks.settings import Settings
 from applinks.storage import db
+from applinks.storage.links import list_links
 from applinks.storage.properties import get_property
 from applinks.storage.tables import instance_properties
 
@@ -87,22 +89,29 @@ def _database_holds_an_instance(settings: Settings) -> bool:
         engine.dispose()
 
 
-def require_instance(settings: Settings) -> None:
-    """Only ``serve`` and ``init`` create an instance: any other command on a missing or empty data directory
-    is a mistake (a mistyped ``--data-dir``), never a new empty instance."""
+def _missing_instance(settings: Settings) -> str | None:
+    """Why there is no instance to open here (a missing or empty data directory), or None."""
     data_dir = settings.data_dir
     if not data_dir.exists():
         reason = "no such directory"
     elif data_dir.is_dir() and not any(data_dir.iterdir()):
         reason = "the directory is empty"
     else:
-        return
+        return None
     if _database_holds_an_instance(settings):
-        return  # a cluster node's database holds it (its key file may live elsewhere: APPLINKS_KEY_FILE)
-    fail(
+        return None  # a cluster node's database holds it (its key file may live elsewhere: APPLINKS_KEY_FILE)
+    return (
         f"there is no applinks instance at {data_dir} ({reason}): check --data-dir (or APPLINKS_DATA_DIR), "
         f"or create one with: applinks --data-dir {data_dir} init"
     )
+
+
+def require_instance(settings: Settings) -> None:
+    """Only ``serve`` and ``init`` create an instance: any other command on a missing or empty data directory
+    is a mistake (a mistyped ``--data-dir``), never a new empty instance."""
+    missing = _missing_instance(settings)
+    if missing is not None:
+        fail(missing)
 
 
 @contextmanager
@@ -160,3 +169,57 @@ def _cell(value: Any) -> str:
     if isinstance(value, list):
         return "\n".join(str(v) for v in value)
     return "" if value is None else str(value)
+
+
+def pick_link(links: Sequence[Link], ref: str) -> Link | None:
+    """The link ``ref`` names: its ID, else its name (exactly, else ignoring case). Several links called that
+    is an error listing them (a command must never act on a guess); none is ``None``."""
+    by_id = [link for link in links if link.id == ref]
+    if by_id:
+        return by_id[0]
+    exact = [link for link in links if link.name == ref]
+    for named in (exact, exact or [link for link in links if link.name.casefold() == ref.casefold()]):
+        if len(named) == 1:
+            return named[0]
+        if named:
+            candidates = ", ".join(f"{link.id} ({link.rpc_url})" for link in named)
+            fail(f"{len(named)} links are called {ref!r}: {candidates}; give the link's ID")
+    return None
+
+
+def _link_ids(refs: Sequence[str]) -> list[str]:
+    """Names turned into IDs; an unknown name is left as given, for the command's own 'no such link' error."""
+    if not refs:
+        return []
+    with cli_errors():
+        settings = make_settings()
+        if _missing_instance(settings) is not None:
+            return list(refs)  # the command itself reports it (or only shows its help)
+        engine = db.make_engine(settings.resolved_database_url)
+        try:
+            with engine.connect() as conn:
+                links = list_links(conn) if inspect(conn).has_table("links") else []
+        finally:
+            engine.dispose()
+    ids = []
+    for ref in refs:
+        found = pick_link(links, ref)
+        ids.append(found.id if found is not None else ref)
+    return ids
+
+
+def _one_link(value: str) -> str:
+    return _link_ids([value])[0]
+
+
+def _many_links(value: list[str] | None) -> list[str] | None:
+    return _link_ids(value) if value else value
+
+
+# A link argument: every command accepts the link's name or its ID (the main callback has run before a
+# command's arguments are parsed, so the data directory is known here).
+LinkRef = Annotated[str, typer.Argument(metavar="LINK", help="The link's name or ID.", callback=_one_link)]
+LinkRefs = Annotated[
+    list[str] | None,
+    typer.Argument(metavar="[LINK]...", help="Links' names or IDs (default: every link).", callback=_many_links),
+]

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from applinks.cli.common import cli_errors, console, fail, open_instance, print_table
+from applinks.cli.common import cli_errors, console, fail, open_instance, pick_link, print_table
 from applinks.diagnostics.advice import advice_for
 from applinks.diagnostics.selfcheck import check_base_url
 from applinks.diagnostics.status import Finding, LinkStatus
@@ -31,7 +31,7 @@ def _select(instance: Instance, wanted: list[str]) -> list[Link]:
         return links
     chosen: list[Link] = []
     for key in wanted:
-        match = next((link for link in links if key in (link.id, link.name)), None)
+        match = pick_link(links, key)
         if match is None:
             fail(f"no application link with ID or name {key!r}")
             raise AssertionError  # pragma: no cover - fail() exits

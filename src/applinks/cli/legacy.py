@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from applinks.auth.trusted_apps.service import ConfigureResult, RemoteAdmin
-from applinks.cli.common import CLI_ACTOR, cli_errors, console, emit_one, fail, open_instance
+from applinks.cli.common import CLI_ACTOR, LinkRef, cli_errors, console, emit_one, fail, open_instance
 from applinks.domain.trusted_apps import DEFAULT_CERTIFICATE_TIMEOUT_MS
 from applinks.services.migration import LegacyMigration, target_level
 
@@ -65,7 +65,7 @@ def certificate() -> None:
 
 
 @app.command("show")
-def show(link_id: str, as_json: Json = False) -> None:
+def show(link_id: LinkRef, as_json: Json = False) -> None:
     """The legacy authentication a link uses and the OAuth level migration would give it."""
     with open_instance() as instance, cli_errors():
         state = LegacyMigration(instance).state(link_id)
@@ -92,7 +92,7 @@ def show(link_id: str, as_json: Json = False) -> None:
 
 @trusted_app.command("enable")
 def enable(
-    link_id: str,
+    link_id: LinkRef,
     remote_user: RemoteUser = None,
     remote_password: RemotePassword = None,
     remote_password_file: RemotePasswordFile = None,
@@ -114,7 +114,7 @@ def enable(
 
 @trusted_app.command("disable")
 def disable(
-    link_id: str,
+    link_id: LinkRef,
     remote_user: RemoteUser = None,
     remote_password: RemotePassword = None,
     remote_password_file: RemotePasswordFile = None,
@@ -128,7 +128,7 @@ def disable(
 
 @app.command("migrate")
 def migrate(
-    link_id: str,
+    link_id: LinkRef,
     remote_user: RemoteUser = None,
     remote_password: RemotePassword = None,
     remote_password_file: RemotePasswordFile = None,

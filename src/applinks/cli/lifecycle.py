@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from applinks.cli.common import CLI_ACTOR, cli_errors, console, emit, emit_one, fail, open_instance
+from applinks.cli.common import CLI_ACTOR, LinkRef, LinkRefs, cli_errors, console, emit, emit_one, fail, open_instance
 from applinks.domain.entity_links import EntityRef
 from applinks.errors import RemoteDeleteFailed
 from applinks.host import HostUser
@@ -206,7 +206,7 @@ def _print_result(result: CreateLinkResult, as_json: bool) -> None:
 
 # -- link relocate / check-moved / edit / delete --both-ends ------------------------------------------------
 def relocate(
-    link_id: Annotated[str, typer.Argument(metavar="LINK_ID")],
+    link_id: LinkRef,
     new_url: Annotated[str, typer.Argument(metavar="NEW_URL")],
     force: Annotated[
         bool,
@@ -232,7 +232,7 @@ def relocate(
 
 
 def check_moved(
-    link_ids: Annotated[list[str] | None, typer.Argument(metavar="[LINK_ID]...", help="Default: every link.")] = None,
+    link_ids: LinkRefs = None,
     as_json: Json = False,
 ) -> None:
     """Probe links' RPC URLs and flag those whose remote moved (redirect, or another application there)."""
@@ -246,7 +246,7 @@ def check_moved(
 
 
 def edit(
-    link_id: Annotated[str, typer.Argument(metavar="LINK_ID")],
+    link_id: LinkRef,
     name: Annotated[str | None, typer.Option("--name")] = None,
     display_url: Annotated[str | None, typer.Option("--display-url")] = None,
     primary: Annotated[bool, typer.Option("--primary", help="Make it the primary link of its type.")] = False,
@@ -291,7 +291,7 @@ def delete_link(link_id: str, *, both_ends: bool, as_user: str | None, yes: bool
 # -- entity links ---------------------------------------------------------------------------------------
 LocalType = Annotated[str, typer.Argument(metavar="LOCAL_TYPE", help="e.g. refapp.charlie")]
 LocalKey = Annotated[str, typer.Argument(metavar="LOCAL_KEY")]
-AppId = Annotated[str, typer.Argument(metavar="LINK_ID", help="The application link (remote application ID).")]
+AppId = LinkRef
 RemoteType = Annotated[str, typer.Argument(metavar="TYPE", help="The remote entity type.")]
 RemoteKey = Annotated[str, typer.Argument(metavar="KEY", help="The remote entity key.")]
 Reciprocate = Annotated[bool, typer.Option("--reciprocate", help="Also link (unlink) back on the remote.")]

@@ -6,11 +6,11 @@ from typing import Annotated
 
 import typer
 
-from applinks.cli.common import CLI_ACTOR, cli_errors, console, emit, emit_one, open_instance
+from applinks.cli.common import CLI_ACTOR, LinkRef, cli_errors, console, emit, emit_one, open_instance
 
 app = typer.Typer(no_args_is_help=True)
 COLUMNS = ["id", "name", "typeId", "rpcUrl", "displayUrl", "isPrimary", "isSystem"]
-LinkId = Annotated[str, typer.Argument(metavar="LINK_ID", help="The link's ID (the remote application ID).")]
+LinkId = LinkRef
 
 
 @app.command("list")

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from applinks.auth.oauth1.model import RSA_SHA1, ConsumerSettings
-from applinks.cli.common import CLI_ACTOR, cli_errors, console, emit_one, fail, open_instance
+from applinks.cli.common import CLI_ACTOR, LinkRef, cli_errors, console, emit_one, fail, open_instance
 from applinks.instance import Instance
 
 app = typer.Typer(no_args_is_help=True)
@@ -46,7 +46,7 @@ def info(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 
 @consumer_app.command("set")
 def set_consumer(
-    link_id: Annotated[str, typer.Argument(metavar="LINK", help="The link's ID.")],
+    link_id: LinkRef,
     key: Annotated[str | None, typer.Option("--key", help="The consumer key.")] = None,
     name: Annotated[str | None, typer.Option("--name")] = None,
     description: Annotated[str | None, typer.Option("--description")] = None,
@@ -115,7 +115,7 @@ def set_consumer(
 
 @consumer_app.command("show")
 def show_consumer(
-    link_id: Annotated[str, typer.Argument(metavar="LINK")],
+    link_id: LinkRef,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Show the incoming OAuth consumer of a link (never its shared secret)."""
@@ -128,7 +128,7 @@ def show_consumer(
 
 
 @consumer_app.command("delete")
-def delete_consumer(link_id: Annotated[str, typer.Argument(metavar="LINK")]) -> None:
+def delete_consumer(link_id: LinkRef) -> None:
     """Remove the incoming OAuth consumer of a link and every token issued to it."""
     with open_instance() as instance, cli_errors():
         if not instance.oauth_consumers.delete(link_id, actor=CLI_ACTOR):

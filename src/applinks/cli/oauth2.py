@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from applinks.auth.oauth2.incoming import client_json
-from applinks.cli.common import CLI_ACTOR, emit, emit_one, fail, open_instance
+from applinks.cli.common import CLI_ACTOR, LinkRef, emit, emit_one, fail, open_instance
 
 app = typer.Typer(no_args_is_help=True)
 incoming_app = typer.Typer(no_args_is_help=True)
@@ -120,7 +120,7 @@ def delete(client: Annotated[str, typer.Argument(metavar="ID", help="The incomin
 
 @outgoing_app.command("set")
 def outgoing_set(
-    link_id: Annotated[str, typer.Argument(metavar="LINK", help="The application link's ID.")],
+    link_id: LinkRef,
     client_id: Annotated[str, typer.Option("--client-id", help="The client ID the remote issued.")],
     client_secret: Annotated[
         str | None,
@@ -154,7 +154,7 @@ def outgoing_set(
 
 @outgoing_app.command("show")
 def outgoing_show(
-    link_id: Annotated[str, typer.Argument(metavar="LINK", help="The application link's ID.")],
+    link_id: LinkRef,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """The outgoing OAuth 2.0 link (never its secret), or the redirect URL to register before there is one."""
@@ -175,7 +175,7 @@ def outgoing_show(
 
 
 @outgoing_app.command("delete")
-def outgoing_delete(link_id: Annotated[str, typer.Argument(metavar="LINK", help="The application link's ID.")]) -> None:
+def outgoing_delete(link_id: LinkRef) -> None:
     with open_instance() as instance:
         if not instance.oauth2_outgoing.remove(instance.links.get(link_id).id):
             fail("the link has no outgoing OAuth 2.0")

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from applinks.cli.common import CLI_ACTOR, cli_errors, console, emit, emit_one, fail, open_instance
+from applinks.cli.common import CLI_ACTOR, LinkRef, cli_errors, console, emit, emit_one, fail, open_instance
 from applinks.outbound.providers.names import BASIC, parse_provider
 
 app = typer.Typer(no_args_is_help=True)
@@ -14,9 +14,7 @@ AUDIT_COLUMNS = ["time", "localUser", "actingAs", "provider", "method", "path", 
 
 
 @app.callback()
-def select_link(
-    ctx: typer.Context, link_id: Annotated[str, typer.Argument(metavar="LINK", help="The link's ID.")]
-) -> None:
+def select_link(ctx: typer.Context, link_id: LinkRef) -> None:
     """Outgoing authentication of one link: which providers its calls may use."""
     ctx.obj = link_id
 

@@ -14,8 +14,10 @@ from tests.unit.cli.conftest import CLEAN_ENV
 
 def _paths(command: Any, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     found = [path]
+    # A group that takes an argument before its commands (``link auth LINK show``) gets a placeholder.
+    given = tuple(param.name.upper() for param in command.params if param.param_type_name == "argument")
     for name, sub in getattr(command, "commands", {}).items():
-        found += _paths(sub, (*path, name))
+        found += _paths(sub, (*path, *given, name))
     return found
 
 
