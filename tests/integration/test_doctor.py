@@ -141,6 +141,8 @@ def test_table_names_type_and_advice_and_fails_on_a_broken_link(doctor: Doctor) 
     assert "NETWORK ERROR" in result.stdout
     assert "CONNECTION_REFUSED" in result.stdout
     assert "Start the remote application" in result.stdout
+    # Every advice step is shown, the last one included (the way out when the remote moved).
+    assert "relocate the link" in result.stdout
 
 
 def test_links_that_cannot_be_checked_do_not_fail(doctor: Doctor) -> None:

@@ -114,7 +114,7 @@ def test_a_remote_that_hangs_is_cut_off_with_a_clear_error(wiki: LiveInstance) -
         with pytest.raises(RemoteUnreachable) as cut:
             factory.get("/slow", timeout=1.0)
         assert time.monotonic() - started < 5
-    assert cut.value.kind == "TIMEOUT"
+    assert cut.value.kind == "CONNECTION_TIMEOUT"
     assert "deadline" in cut.value.message
     assert remote.url + "/slow" in cut.value.message
 

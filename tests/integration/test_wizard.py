@@ -9,7 +9,8 @@ import httpx2
 
 from applinks.identity import generic_application_id
 from tests.integration.lifecycle_fakes import closed_port_url, redirecting_server
-from tests.support import LiveInstance
+from tests.security.outbound_servers import hang, serving
+from tests.support import InstanceFactory, LiveInstance
 
 FORM = "/rest/applinks/1.0/applicationlinkForm"
 LINKS = "/rest/applinks/2.0/applicationlink"
@@ -234,3 +235,12 @@ def test_metadata_addresses_are_refused_and_never_contacted(wiki: LiveInstance) 
         assert answer.status_code == 400, answer.text
         assert answer.json()["error"] == "applinks.remote.address_refused"
     assert link_ids(wiki) == []
+
+
+def test_a_remote_that_does_not_answer_is_a_connection_timeout_as_in_doctor(make_instance: InstanceFactory) -> None:
+    """One vocabulary: the wizard names a timeout CONNECTION_TIMEOUT, as doctor and the README do."""
+    wiki = make_instance(name="Wiki", connect_timeout=0.5, read_timeout=0.5, request_deadline=2.0)
+    with serving(hang) as remote, wiki.client() as client:
+        checked = client.get(FORM + "/manifest", params={"url": remote.url})
+    assert checked.status_code == 200, checked.text
+    assert (checked.json()["status"], checked.json()["errorType"]) == ("UNREACHABLE", "CONNECTION_TIMEOUT")

@@ -95,6 +95,11 @@ def test_relocate_edit_and_check_moved(tracker: LiveInstance, wiki: LiveInstance
     assert links_of(wiki)[0]["rpcUrl"] == nowhere
     edited = cli(wiki, "link", "edit", tracker.application_id, "--name", "Issues", "--json")
     assert json.loads(edited.stdout)["name"] == "Issues"
+    # A dead remote: a row that says so, with the link's name, not a blank one.
+    dead = cli(wiki, "link", "check-moved").stdout
+    assert "Issues" in dead and "no answer, so not known" in dead and nowhere in dead
+    found = json.loads(cli(wiki, "link", "check-moved", "Issues", "--json").stdout)
+    assert (found[0]["name"], found[0]["moved"]) == ("Issues", False) and nowhere in found[0]["unreachable"]
 
 
 def test_delete_both_ends_needs_a_user(tracker: LiveInstance, wiki: LiveInstance) -> None:

@@ -164,7 +164,7 @@ def test_a_remote_that_hangs_is_cut_off(call: Call) -> None:
         with pytest.raises(RemoteUnreachable) as cut:
             call("GET", remote.url + "/", read_timeout=0.3, deadline=5.0)
         assert time.monotonic() - started < 5
-    assert cut.value.kind == "TIMEOUT"
+    assert cut.value.kind == "CONNECTION_TIMEOUT"
     assert "in time" in cut.value.message
 
 
@@ -175,7 +175,7 @@ def test_a_slow_drip_is_cut_at_the_overall_deadline(call: Call, handler: object)
         with pytest.raises(RemoteUnreachable) as cut:
             call("GET", remote.url + "/", read_timeout=1.0, deadline=1.0)
         elapsed = time.monotonic() - started
-    assert cut.value.kind == "TIMEOUT"
+    assert cut.value.kind == "CONNECTION_TIMEOUT"
     assert "deadline" in cut.value.message
     assert 0.9 < elapsed < 5
 

@@ -45,9 +45,11 @@ def _advice_cell(status: LinkStatus) -> str:
     if status.error is not None:
         advice = advice_for(status.error.type)
         lines.append(f"{advice.title}: {status.error.details}")
-        lines += [f"→ {step}" for step in advice.steps[:2]]
+        lines += [f"→ {step}" for step in advice.steps]  # every step: the last is often the way out
     for warning in status.warnings:
-        lines.append(f"⚠ {advice_for(warning.type).title}: {warning.details}")
+        advice = advice_for(warning.type)
+        lines.append(f"⚠ {advice.title}: {warning.details}")
+        lines += [f"→ {step}" for step in advice.steps]
     return "\n".join(lines) or "—"
 
 

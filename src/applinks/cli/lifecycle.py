@@ -231,6 +231,21 @@ def relocate(
             console.print("  note: nothing answered at the new URL; it was not checked", highlight=False, markup=False)
 
 
+def _moved_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A row for people: the link's name, and for a remote that did not answer, that (not a blank line)."""
+    reason = row["reason"] or ""
+    if row["unreachable"]:
+        reason = f"no answer, so not known ({row['unreachable']})" + (f"; last finding: {reason}" if reason else "")
+    elif not row["moved"]:
+        reason = "the same application answers at the RPC URL"
+    return {
+        "link": f"{row['name']}\n{row['linkId']}",
+        "moved": "yes" if row["moved"] else "no",
+        "reason": reason,
+        "suggestedUrl": row["suggestedUrl"],
+    }
+
+
 def check_moved(
     link_ids: LinkRefs = None,
     as_json: Json = False,
@@ -240,7 +255,10 @@ def check_moved(
         service = lifecycle_of(instance)
         ids = link_ids or [link.id for link in instance.links.list()]
         rows = [service.detect_moved(link_id).to_json() for link_id in ids]
-        emit(rows, ["linkId", "moved", "reason", "suggestedUrl"], as_json, title="Moved links")
+        if as_json:
+            emit(rows, [], True)
+        else:
+            emit([_moved_row(row) for row in rows], ["link", "moved", "reason", "suggestedUrl"], False, "Moved links")
         if any(row["moved"] for row in rows):
             raise typer.Exit(3)
 

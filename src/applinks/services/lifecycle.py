@@ -67,14 +67,19 @@ class MovedState:
     reason: str = ""
     suggested_url: str | None = None
     checked_at: str = ""
+    name: str = ""
+    # Why the probe got no answer (the remote is down, say): whether it moved is then not known.
+    unreachable: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "linkId": self.link_id,
+            "name": self.name or None,
             "moved": self.moved,
             "reason": self.reason or None,
             "suggestedUrl": self.suggested_url,
             "checkedAt": self.checked_at or None,
+            "unreachable": self.unreachable,
         }
 
 
@@ -97,9 +102,10 @@ def moved_state(link: Link) -> MovedState:
     """The last "moved" finding stored on a link."""
     found = link.properties.get(MOVED_PROPERTY)
     if not isinstance(found, dict):
-        return MovedState(link.id, moved=False)
+        return MovedState(link.id, moved=False, name=link.name)
     return MovedState(
         link.id,
+        name=link.name,
         moved=True,
         reason=str(found.get("reason") or ""),
         suggested_url=found.get("suggestedUrl") or None,
@@ -232,8 +238,10 @@ class LifecycleService:
                 "suggestedUrl": suggested,
                 "checkedAt": now,
             }
-        except AppLinksError:
-            return moved_state(link)
+        except AppLinksError as exc:
+            state = moved_state(link)
+            state.unreachable = exc.message
+            return state
         else:
             if manifest.id == link.id:
                 finding = None
@@ -254,7 +262,7 @@ class LifecycleService:
             current.properties = properties
             repo.update_link(conn, current)
         if finding is None:
-            return MovedState(link.id, moved=False, checked_at=now)
+            return MovedState(link.id, moved=False, checked_at=now, name=link.name)
         return moved_state(current)
 
     # -- edit ----------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 the configured CA bundle, per-operation timeouts under an overall deadline, and a cap on decoded bytes.
 
 Errors (all ``RemoteError``): ``AddressRefused`` (policy), ``RemoteUnreachable`` with ``kind`` one of
-``UNKNOWN_HOST``, ``CONNECTION_REFUSED``, ``TIMEOUT``, ``SSL_UNTRUSTED``, ``SSL_HOSTNAME_UNMATCHED``,
+``UNKNOWN_HOST``, ``CONNECTION_REFUSED``, ``CONNECTION_TIMEOUT``, ``SSL_UNTRUSTED``, ``SSL_HOSTNAME_UNMATCHED``,
 ``SSL_UNMATCHED``; ``UnexpectedResponse`` (too large, undecodable). A 3xx is returned, never followed.
 """
 
@@ -147,11 +147,11 @@ def network_error(url: str, exc: Exception, started: float, deadline: float) -> 
         if time.monotonic() - started >= deadline - 0.05:
             return RemoteUnreachable(
                 f"{url} did not finish answering within the {deadline:g} s deadline; the call was cut off",
-                kind="TIMEOUT",
+                kind="CONNECTION_TIMEOUT",
                 url=url,
             )
         what = "accept a connection" if isinstance(exc, httpx2.ConnectTimeout) else "answer"
-        return RemoteUnreachable(f"{url} did not {what} in time", kind="TIMEOUT", url=url)
+        return RemoteUnreachable(f"{url} did not {what} in time", kind="CONNECTION_TIMEOUT", url=url)
     tls = _ssl_kind(exc)
     if tls is not None:
         kind, message = tls
