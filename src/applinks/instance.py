@@ -34,6 +34,7 @@ from applinks.storage.oauth2 import OAuth2Repository
 from applinks.storage.oauth2_outgoing import OAuth2OutgoingRepository
 from applinks.storage.oauth_nonces import NonceStore, RedisNonceStore, SqlNonceStore
 from applinks.storage.properties import get_property, set_property_if_absent
+from applinks.storage.public_settings import read_public_settings, write_public_settings
 from applinks.transport.client import OutboundClient, TransportOptions
 from applinks.transport.policy import Resolver
 
@@ -95,6 +96,10 @@ class Instance:
                 db.upgrade(self.engine)
             self.box = _open_secret_box(settings, self.engine)
             self.identity = _load_identity(self.engine, self.box)
+            # One home for the public settings: what serve/init stored, unless the environment or a flag says
+            # otherwise, so every command and every node agree with the running server.
+            with self.engine.connect() as conn:
+                settings = self.settings = settings.with_stored(read_public_settings(conn))
         except BaseException:
             self.engine.dispose()  # a refused start must not keep database connections open
             raise
@@ -169,6 +174,19 @@ class Instance:
         self.application_links = ApplicationLinks(self)
         self.extensions: dict[str, Any] = {}
         self._closers: list[Callable[[], None]] = []
+
+    def publish_settings(self) -> None:
+        """Store the public settings this instance runs with (``serve`` and ``init``), for every command and
+        node that opens the same database without being told them."""
+        with self.engine.begin() as conn:
+            write_public_settings(
+                conn,
+                {
+                    "base_url": self.settings.base_url,
+                    "name": self.settings.name,
+                    "application_type": self.settings.application_type,
+                },
+            )
 
     def _user(self, name: str) -> HostUser | None:
         return self.host.get_user(name) if self.host is not None else None

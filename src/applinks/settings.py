@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -90,6 +92,22 @@ class Settings(BaseSettings):
         if parts.query or parts.fragment or parts.username:
             raise ValueError("base URL must not carry a query, fragment or user information")
         return value.strip().rstrip("/")
+
+    def with_stored(self, stored: Mapping[str, str]) -> Settings:
+        """These settings with the instance's stored public settings (``storage/public_settings.py``) for every
+        field that neither a flag nor the environment set: one home for base URL, name and type."""
+        taken = {field: value for field, value in stored.items() if field not in self.model_fields_set}
+        if not taken:
+            return self
+        values = {field: getattr(self, field) for field in self.model_fields_set}
+        return type(self)(**{**values, **taken})
+
+    def source_of(self, field: str, stored: Mapping[str, str]) -> str:
+        """Where a setting's value came from, for ``applinks info``."""
+        if field in self.model_fields_set:
+            variable = f"APPLINKS_{field.upper()}"
+            return f"environment ({variable})" if variable in os.environ else "option"
+        return "stored by serve/init" if field in stored else "default"
 
     @property
     def resolved_database_url(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -9,9 +10,12 @@ from pathlib import Path
 
 import httpx2
 import pytest
+from typer.testing import CliRunner
 
+from applinks.cli.main import app as cli_app
 from tests.integration.processes import Child
 from tests.support import bind_loopback
+from tests.unit.cli.conftest import CLEAN_ENV
 
 
 def free_port() -> int:
@@ -70,3 +74,44 @@ def test_serve_on_a_busy_port_is_one_clear_error(start_serve: StartServe) -> Non
     errors = [line for line in output if line.startswith("error: ")]
     assert len(errors) == 1 and f"cannot listen on 127.0.0.1:{port}" in errors[0], output
     assert not any("Traceback" in line for line in output), output
+
+
+def test_commands_read_the_running_server_s_public_settings(
+    start_serve: StartServe, tmp_path: Path, db_url: str
+) -> None:
+    """One home for base URL, name and type: what `serve` runs with, every later command reads (no exported
+    APPLINKS_BASE_URL needed); the environment still overrides; `info` names each value's source."""
+    port = free_port()
+    served = start_serve("--port", str(port), "--name", "Wiki", "--type", "confluence", "--log-level", "warning")
+    assert served.wait_for("ready: ") == f"ready: http://127.0.0.1:{port}"
+    argv = ["--data-dir", str(tmp_path / "data"), "--database-url", db_url]
+    info = CliRunner().invoke(cli_app, [*argv, "info", "--json"], env=CLEAN_ENV)
+    assert info.exit_code == 0, info.stderr
+    data = json.loads(info.stdout)
+    assert (data["baseUrl"], data["manifest"]["name"], data["manifest"]["typeId"]) == (
+        f"http://127.0.0.1:{port}",
+        "Wiki",
+        "confluence",
+    )
+    assert set(data["sources"].values()) == {"stored by serve/init"}
+    # doctor's self-check reaches the running server at the stored base URL: no false warning.
+    doctor = CliRunner().invoke(cli_app, [*argv, "doctor", "--json"], env=CLEAN_ENV)
+    assert json.loads(doctor.stdout)["instance"]["warnings"] == [], doctor.stdout
+    overridden = CliRunner().invoke(cli_app, [*argv, "info", "--json"], env={**CLEAN_ENV, "APPLINKS_NAME": "Env"})
+    assert json.loads(overridden.stdout)["manifest"]["name"] == "Env"
+    assert json.loads(overridden.stdout)["sources"]["name"] == "environment (APPLINKS_NAME)"
+
+
+def test_init_stores_the_public_settings_it_is_given(tmp_path: Path) -> None:
+    argv = ["--data-dir", str(tmp_path / "fresh")]
+    created = CliRunner().invoke(
+        cli_app, [*argv, "init", "--base-url", "https://wiki.example.test/", "--name", "Wiki"], env=CLEAN_ENV
+    )
+    assert created.exit_code == 0, created.stderr
+    data = json.loads(CliRunner().invoke(cli_app, [*argv, "info", "--json"], env=CLEAN_ENV).stdout)
+    assert (data["baseUrl"], data["manifest"]["name"]) == ("https://wiki.example.test", "Wiki")
+    assert data["sources"] == {
+        "baseUrl": "stored by serve/init",
+        "name": "stored by serve/init",
+        "typeId": "stored by serve/init",
+    }

@@ -143,6 +143,9 @@ def serve(
         with cli_errors():
             # Also with several workers: migrations, key file and identity are made once, here, before they start.
             app = build_app(settings)
+            instance = app.state.instance
+            instance.publish_settings()  # what this server runs with: every command, node and worker reads it
+            settings = instance.settings
         shown = f"applinks {settings.name!r} at {settings.base_url} (data in {settings.data_dir})"
         options = server_options(log_level.value)
         if count == 1:

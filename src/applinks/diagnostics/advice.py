@@ -525,11 +525,13 @@ WARNINGS: tuple[Advice, ...] = (
         "BASE_URL_UNREACHABLE",
         None,
         "Our base URL does not reach us",
-        "At start-up this instance could not fetch its own manifest through `APPLINKS_BASE_URL`, or another "
-        "application answered there. Remotes will sign and call a URL that is not us.",
+        "This instance could not fetch its own manifest through its base URL, or another application answered "
+        "there. Remotes will sign and call a URL that is not us.",
         (
-            "Set `APPLINKS_BASE_URL` to the public URL under which this instance is reached (scheme, host, port "
-            "and context path), and make the proxy forward it here.",
+            "Give the instance the public URL under which it is reached (scheme, host, port and context path): "
+            "`applinks serve --base-url URL` (or `applinks init --base-url URL`) stores it for every command and "
+            "node; `APPLINKS_BASE_URL` overrides it.",
+            "Make the proxy forward that URL here, and check what every command uses with `applinks info`.",
         ),
     ),
 )

@@ -76,6 +76,7 @@ def build_app(
     settings: Settings, *, resolver: Resolver | None = None, transport: httpx2.BaseTransport | None = None
 ) -> FastAPI:
     instance = Instance(settings, resolver=resolver, transport=transport)
+    settings = instance.settings  # with the instance's stored public settings (name, type, base URL)
     users = UserStore(
         instance.engine,
         settings.base_url,
