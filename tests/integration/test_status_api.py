@@ -74,9 +74,30 @@ def test_the_last_status_is_stored_and_goes_with_the_link(tracker: LiveInstance,
         live = client.get(f"{STATUS}/{link_id}").json()
         stored = client.get(f"{STATUS}/{link_id}", params={"cached": "true"}).json()
         assert stored == live
-        assert [s["link"]["id"] for s in client.get(STATUS).json()] == [link_id]
+        listed = client.get(STATUS).json()
+        assert listed["instance"] == {"id": wiki.application_id, "baseUrl": wiki.url}
+        assert [s["link"]["id"] for s in listed["links"]] == [link_id]
+        assert listed["links"][0] == stored | {"ageSeconds": listed["links"][0]["ageSeconds"]}
+        assert isinstance(listed["links"][0]["ageSeconds"], int) and listed["links"][0]["ageSeconds"] >= 0
         assert client.delete(f"/rest/applinks/3.0/applinks/{link_id}").status_code == 204
-        assert client.get(STATUS).json() == []
+        assert client.get(STATUS).json()["links"] == []
+
+
+def test_the_overview_lists_never_checked_links_in_doctor_s_shape(tracker: LiveInstance, wiki: LiveInstance) -> None:
+    link_id = link(wiki, tracker)
+    with wiki.client() as client:
+        listed = client.get(STATUS).json()
+        checked = client.get(f"{STATUS}/{link_id}").json()
+        again = client.get(STATUS).json()
+    [never] = listed["links"]
+    assert (never["link"]["id"], never["lozenge"], never["checkedAt"], never["ageSeconds"]) == (
+        link_id,
+        "NOT CHECKED",
+        None,
+        None,
+    )
+    assert set(never) == set(checked) | {"ageSeconds"}  # one shape, checked or not
+    assert again["links"][0]["checkedAt"] == checked["checkedAt"]
 
 
 def test_metrics_show_the_checked_links(tracker: LiveInstance, wiki: LiveInstance) -> None:

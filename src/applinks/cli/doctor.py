@@ -107,7 +107,7 @@ def doctor(
                     "baseUrl": instance.base_url,
                     "warnings": [instance_warning.to_json(with_category=False)] if instance_warning else [],
                 },
-                "links": [status.to_json() for status in statuses],
+                "links": [status.to_json() | {"ageSeconds": 0} for status in statuses],  # as GET …/3.0/status
             }
             sys.stdout.write(json.dumps(body, indent=2) + "\n")
         elif not statuses:

@@ -145,3 +145,51 @@ class LinkStatus:
             "clockSkewSeconds": self.clock_skew,
             "checkedAt": self.checked_at.isoformat(),
         }
+
+
+NEVER_CHECKED = "NOT CHECKED"
+
+
+def with_age(status: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A stored (or just made) status with the age of its result, in whole seconds."""
+    checked = status.get("checkedAt")
+    age = None
+    if isinstance(checked, str):
+        try:
+            age = max(0, int((now - datetime.fromisoformat(checked)).total_seconds()))
+        except (ValueError, TypeError):
+            age = None
+    return {**status, "ageSeconds": age}
+
+
+def overview(links: list[Link], stored: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    """Every link's last stored status with its age, and a "NOT CHECKED" entry for each link never checked:
+    the same entries as ``applinks doctor --json`` gives for a check made now."""
+    by_id = {status["link"]["id"]: status for status in stored if isinstance(status.get("link"), dict)}
+    entries = []
+    for link in links:
+        found = by_id.get(link.id)
+        if found is not None:
+            entries.append(with_age(found, now))
+            continue
+        entries.append(
+            {
+                "link": {
+                    "id": link.id,
+                    "name": link.name,
+                    "displayUrl": link.display_url,
+                    "rpcUrl": link.rpc_url,
+                    "type": link.type_id,
+                },
+                "working": None,
+                "lozenge": NEVER_CHECKED,
+                "localAuthentication": None,
+                "remoteAuthentication": None,
+                "error": None,
+                "warnings": [],
+                "clockSkewSeconds": None,
+                "checkedAt": None,
+                "ageSeconds": None,
+            }
+        )
+    return entries

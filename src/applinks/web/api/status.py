@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -10,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from applinks.diagnostics.metrics import CONTENT_TYPE
-from applinks.diagnostics.status import AuthLevels
+from applinks.diagnostics.status import AuthLevels, overview
 from applinks.diagnostics.wiring import diagnostics_of, metrics_of, start_background
 from applinks.errors import NotFound
 from applinks.instance import Instance
@@ -36,9 +37,16 @@ class OAuthStatusBody(BaseModel):
     outgoing: _Level
 
 
-@router.get(STATUS, summary="The last stored status of every link (no round trips)")
-def list_status(request: Request, _: Principal = Depends(require_admin)) -> list[dict[str, Any]]:
-    return diagnostics_of(instance_of(request)).all_last()
+@router.get(STATUS, summary="Every link's last stored status and its age, never-checked links too (no round trips)")
+def list_status(request: Request, _: Principal = Depends(require_admin)) -> dict[str, Any]:
+    """The shape of ``applinks doctor --json``: this instance, then one entry per link (``ageSeconds`` of the
+    stored result; ``NOT CHECKED`` with nulls for a link never checked)."""
+    instance = instance_of(request)
+    stored = diagnostics_of(instance).all_last()
+    return {
+        "instance": {"id": instance.application_id, "baseUrl": instance.base_url},
+        "links": overview(instance.links.list(), stored, datetime.now(UTC)),
+    }
 
 
 @router.get(STATUS + "/{link_id}", summary="Check a link now (or, with cached=true, its last stored status)")
