@@ -94,4 +94,4 @@ def test_unknown_link_is_one_clear_error_and_changes_nothing(linked: Cli, comman
 def test_missing_link_id_is_a_usage_error(cli: Cli) -> None:
     result = cli("link", "show", ok=False)
     assert result.exit_code == 2
-    assert "LINK_ID" in result.stderr
+    assert "Missing argument 'LINK'" in result.stderr  # a link's name or ID
