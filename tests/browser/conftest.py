@@ -35,9 +35,12 @@ def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         service_missing("Chromium", f"{CHROMIUM} is missing; apt-get install -y chromium")
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         service_missing("Playwright", "pip install playwright")
+    # Assertions wait for a condition (e.g. the background diagnostics' lozenge), never for a fixed time; a
+    # loaded CI machine gets the same 20 s as every other browser action.
+    expect.set_options(timeout=20_000)
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield launched
