@@ -5,6 +5,7 @@ mid-run; rate limits and logouts hold across nodes."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 import threading
@@ -12,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import httpx2
 import pytest
@@ -270,3 +272,79 @@ def test_redis_stopped_mid_run_lets_no_replay_through(databases: Databases, tmp_
                 assert _send_at_once(_signed(cluster, key), cluster.nodes) == [(200, "admin"), (401, "nonce_used")]
     finally:
         server.stop()
+
+
+def _to_node(cluster: Cluster, signed: requests.PreparedRequest, node: str) -> requests.Response:
+    """Send a request signed for the cluster's base URL to one node (as a load balancer would)."""
+    copy = signed.copy()
+    assert copy.url is not None
+    copy.url = node + copy.url[len(cluster.env["APPLINKS_BASE_URL"]) :]
+    with requests.Session() as http:
+        http.trust_env = False
+        return http.send(copy, timeout=30)
+
+
+def _approve_on(node: str, token: str) -> str:
+    """The user's part on one node: log in there, press Allow; the verifier from the callback redirect. The
+    instance's redirects name the cluster's base URL (the load balancer): only their paths are followed here."""
+
+    def local(location: str) -> str:
+        parts = urlsplit(location)
+        return parts.path + ("?" + parts.query if parts.query else "")
+
+    with httpx2.Client(base_url=node, trust_env=False, follow_redirects=False, timeout=30) as browser:
+        first = browser.get("/plugins/servlet/oauth/authorize", params={"oauth_token": token})
+        next_path = parse_qs(urlsplit(first.headers["location"]).query)["next"][0]
+        logged_in = browser.post("/login", data={"username": ADMIN[0], "password": ADMIN[1], "next": next_path})
+        assert logged_in.status_code == 303, logged_in.text
+        page = browser.get(local(logged_in.headers["location"]))
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert csrf is not None, page.text
+        answer = browser.post(
+            "/plugins/servlet/oauth/authorize", data={"oauth_token": token, "csrf": csrf.group(1), "approve": "Allow"}
+        )
+    assert answer.status_code == 303, answer.text
+    return parse_qs(urlsplit(answer.headers["location"]).query)["oauth_verifier"][0]
+
+
+def test_a_three_legged_dance_begun_on_one_node_finishes_on_the_other(cluster: Cluster) -> None:
+    key = _consumer(cluster)
+    node_a, node_b = cluster.nodes
+    base = cluster.env["APPLINKS_BASE_URL"]
+    callback = "http://127.0.0.1:9/callback"
+    begin = requests.Request(
+        "POST",
+        base + "/plugins/servlet/oauth/request-token",
+        auth=OAuth1(key, client_secret=SECRET, callback_uri=callback),
+    ).prepare()
+    issued = _to_node(cluster, begin, node_a)
+    assert issued.status_code == 200, issued.text
+    request_token = form(issued.text)
+    # The user approves on node B ...
+    verifier = _approve_on(node_b, request_token["oauth_token"])
+    # ... the consumer exchanges the token on node B, and calls node A with the access token.
+    exchange = requests.Request(
+        "POST",
+        base + "/plugins/servlet/oauth/access-token",
+        auth=OAuth1(
+            key,
+            client_secret=SECRET,
+            resource_owner_key=request_token["oauth_token"],
+            resource_owner_secret=request_token["oauth_token_secret"],
+            verifier=verifier,
+        ),
+    ).prepare()
+    exchanged = _to_node(cluster, exchange, node_b)
+    assert exchanged.status_code == 200, exchanged.text
+    access = form(exchanged.text)
+    call = requests.Request(
+        "GET",
+        base + WHOAMI,
+        auth=OAuth1(
+            key,
+            client_secret=SECRET,
+            resource_owner_key=access["oauth_token"],
+            resource_owner_secret=access["oauth_token_secret"],
+        ),
+    ).prepare()
+    assert _to_node(cluster, call, node_a).text == "admin"
