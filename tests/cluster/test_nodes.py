@@ -348,3 +348,27 @@ def test_a_three_legged_dance_begun_on_one_node_finishes_on_the_other(cluster: C
         ),
     ).prepare()
     assert _to_node(cluster, call, node_a).text == "admin"
+
+
+def test_twenty_concurrent_creates_of_one_link_across_nodes_give_one_link(cluster: Cluster) -> None:
+    url = cluster.remote.serve_manifest("raced", id="raced-id", name="Raced")
+    barrier = threading.Barrier(20)
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def create(node: str) -> None:
+        with _admin(node) as client:
+            barrier.wait()
+            answer = client.post("/rest/applinks/3.0/applinks", json={"url": url})
+        with lock:
+            statuses.append(answer.status_code)
+
+    threads = [threading.Thread(target=create, args=(cluster.nodes[i % 2],)) for i in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(statuses) == [201] + [409] * 19
+    for node in cluster.nodes:
+        with _admin(node) as client:
+            assert [link["id"] for link in client.get("/rest/applinks/3.0/applinks").json()] == ["raced-id"]
