@@ -128,3 +128,20 @@ def test_remote_text_is_printed_literally(wiki: LiveInstance) -> None:
     url = closed_port_url()
     created = cli(wiki, "link", "create", url, "--yes", "--name", "[bold red]not markup[/]")
     assert "[bold red]not markup[/]" in created.stdout
+
+
+def test_a_partial_two_way_link_exits_4_with_the_command_that_completes_it(
+    tracker: LiveInstance, wiki: LiveInstance
+) -> None:
+    """The remote administrator is not a system administrator: impersonation cannot be set up there."""
+    tracker.add_user("ada", "ada-pw", admin=True)
+    argv = ["link", "create", tracker.url, "--two-way", "--remote-user", "ada", "--remote-password", "ada-pw"]
+    result = cli(wiki, *argv, "--same-users", ok=False)
+    assert result.exit_code == 4
+    [line] = [line for line in result.stderr.splitlines() if line.strip()]
+    assert line.startswith("partial: authentication is not fully configured on the remote application")
+    assert "system administrator" in line
+    command = line.split("to complete it run: ", 1)[1]
+    assert command.startswith("applinks --data-dir ")
+    assert command.endswith(f"link create {tracker.url} --two-way --remote-user ada --same-users")
+    assert "created a two-way link" in result.stdout  # what was done is still reported

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from applinks.cli.common import CLI_ACTOR, LinkRef, LinkRefs, cli_errors, console, emit, emit_one, fail, open_instance
+from applinks.cli.common import (
+    CLI_ACTOR,
+    LinkRef,
+    LinkRefs,
+    cli_errors,
+    console,
+    emit,
+    emit_one,
+    fail,
+    open_instance,
+    state,
+)
 from applinks.domain.entity_links import EntityRef
 from applinks.errors import RemoteDeleteFailed
 from applinks.host import HostUser
@@ -172,6 +184,36 @@ def create(
         )
         result = wizard.create(request, actor=CLI_ACTOR)
         _print_result(result, as_json)
+        if two_way and not result.authentication_complete:
+            again = ["link", "create", check.url, "--two-way", "--remote-user", str(remote_user)]
+            again += ["--same-users"] if same_users else []
+            again += ["--oauth2"] if oauth2 else []
+            _partial(_missing(result), again)
+
+
+# A command that did part of its work: distinct from failure (1), usage (2) and "moved" (3).
+PARTIAL = 4
+
+
+def _missing(result: CreateLinkResult) -> str:
+    """What a two-way creation left undone, in one phrase."""
+    remote = result.remote
+    if remote is None or remote.link == "not created":
+        return "the link on the remote application was not created"
+    for name, side in (("the remote application", remote), ("this application", result.local)):
+        if side.problems:
+            return f"authentication is not fully configured on {name} ({side.problems[0]})"
+        if not (side.incoming and side.outgoing):
+            return f"authentication is not configured on {name}"
+    return "authentication is not configured on both ends"
+
+
+def _partial(missing: str, command: list[str]) -> None:
+    """One line on stderr (what is missing, and the command that completes it), then exit PARTIAL."""
+    prefix = ["applinks"] + (["--data-dir", str(state.data_dir)] if state.data_dir is not None else [])
+    line = " ".join(shlex.quote(word) for word in prefix + command)
+    typer.secho(f"partial: {missing}; to complete it run: {line}", err=True, fg="yellow")
+    raise typer.Exit(PARTIAL)
 
 
 def _level_text(level: dict[str, bool] | None) -> str:
