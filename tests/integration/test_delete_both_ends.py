@@ -121,3 +121,26 @@ def test_only_a_real_administrator_deletes_both_ends(tracker: LiveInstance, wiki
         )
     assert refused.status_code == 403
     assert link_ids(wiki) == [tracker.application_id] and link_ids(tracker) == [wiki.application_id]
+
+
+def test_the_cli_prints_the_authorisation_uri_when_credentials_are_required(
+    tracker: LiveInstance, wiki: LiveInstance
+) -> None:
+    link_two_way(wiki, tracker, same_users=False)
+    refused = cli(wiki, "link", "delete", "Tracker", "--both-ends", "--as", "admin", ok=False)
+    [line] = refused.stderr.splitlines()
+    assert line.startswith("error: authenticate with Tracker first")
+    uri = line.split("open ", 1)[1].split(" ", 1)[0]
+    assert uri.startswith(wiki.url + "/plugins/servlet/applinks/oauth/login-dance/"), line
+    assert "logged in here as admin" in line
+    assert link_ids(wiki) == [tracker.application_id] and link_ids(tracker) == [wiki.application_id]
+    # Following that very URI in a browser logged in on both sides lets the same command delete both ends.
+    browser = Browser()
+    try:
+        browser.login(wiki, "admin", "admin-pw")
+        browser.login(tracker, "admin", "admin-pw")
+        assert dance(browser, wiki, tracker, tracker.application_id).status_code == 303
+    finally:
+        browser.close()
+    assert "deleted on both ends" in cli(wiki, "link", "delete", "Tracker", "--both-ends", "--as", "admin").stdout
+    assert link_ids(wiki) == [] and link_ids(tracker) == []

@@ -23,7 +23,7 @@ from applinks.cli.common import (
     state,
 )
 from applinks.domain.entity_links import EntityRef
-from applinks.errors import RemoteDeleteFailed
+from applinks.errors import CredentialsRequired, RemoteDeleteFailed
 from applinks.host import HostUser
 from applinks.instance import Instance
 from applinks.services.entity_links import entity_links_of
@@ -340,6 +340,13 @@ def delete_link(link_id: str, *, both_ends: bool, as_user: str | None, yes: bool
         service = lifecycle_of(instance)
         try:
             result = service.delete(link_id, actor=CLI_ACTOR, both_ends=both_ends, caller=caller)
+        except CredentialsRequired as exc:
+            # The URI is this instance's login dance: the user opens it in a browser where they are logged in
+            # here, allows access at the remote, and the token then held lets the command succeed.
+            fail(
+                f"{exc.message}. To authenticate, open {exc.authorisation_uri()} in a browser logged in here as "
+                f"{as_user}, allow access, then run this command again"
+            )
         except RemoteDeleteFailed as exc:
             _warn(exc.message)
             if not _confirm("Delete the local end anyway?", yes):
