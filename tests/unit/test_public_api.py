@@ -49,9 +49,11 @@ DELIBERATELY_PRIVATE = {
     "CallOptions": "the keyword options of the internal OutboundClient.request",
     "Given": "the keyword collaborators (resolver, transport) of the internal OutboundClient",
     "basic_authenticator": "one link of the web layer's authenticator chain",
+    "client_address": "rate-limit plumbing of the web layer: whom a request is counted against",
     "check_url": "transport internals: the address policy",
     "check_xsrf": "a dependency of applinks' own state-changing routes",
     "host_of": "web-layer plumbing: the Host of the mounted app",
+    "limit_link_creation": "rate-limit plumbing of the web layer's link-creation routes",
     "instance_of": "web-layer plumbing: the Instance of the mounted app",
     "is_atlassian": "the lifecycle's choice of 1.0 paths and XML bodies for Atlassian remotes",
     "network_error": "transport internals: maps network failures to typed errors",
@@ -59,6 +61,8 @@ DELIBERATELY_PRIVATE = {
     "require_admin_or_link_itself": "guards the remote half of 'delete both ends' only",
     "require_admin_or_own_link_read": "guards a linked peer's read of its own link's authentication only",
     "resolve_url": "factory internals: confines URLs to a link's RPC URL",
+    "signature_caller": "rate-limit plumbing: whom failed signatures are counted against",
+    "signature_failures_counted": "rate-limit plumbing around signature verification",
     "session_authenticator": "one link of the web layer's authenticator chain",
 }
 
