@@ -135,6 +135,15 @@ def build_app(settings: Settings, users: HostUsers, *, session_secret: str | Non
     return app
 
 
+def cli_host() -> HostUsers:
+    """The host's users for the applinks command line, so that ``--as admin`` is this host's admin:
+    ``applinks --app examples.fastapi_host.app:cli_host --data-dir example-data link delete NAME --both-ends
+    --as admin``. A real host returns its user directory here (the same one its web app uses)."""
+    users = HostUsers()
+    users.add("admin", os.environ.get("EXAMPLE_ADMIN_PASSWORD") or secrets.token_urlsafe(12), sysadmin=True)
+    return users
+
+
 def main() -> None:
     """Serve the example on http://127.0.0.1:8070 with an ``admin`` whose password is printed."""
     import uvicorn

@@ -144,3 +144,19 @@ def test_the_cli_prints_the_authorisation_uri_when_credentials_are_required(
         browser.close()
     assert "deleted on both ends" in cli(wiki, "link", "delete", "Tracker", "--both-ends", "--as", "admin").stdout
     assert link_ids(wiki) == [] and link_ids(tracker) == []
+
+
+def test_an_embedding_host_s_users_act_through_app(tracker: LiveInstance, wiki: LiveInstance) -> None:
+    """--app MODULE:ATTRIBUTE: --as names a user of the host's own directory, not of the reference application."""
+    link_two_way(wiki, tracker, same_users=True)
+    tracker.add_user("hostadmin", "hostadmin-pw", sysadmin=True)  # the same user base on the remote
+    unknown = cli(wiki, "link", "delete", "Tracker", "--both-ends", "--as", "hostadmin", ok=False)
+    assert "there is no local user called 'hostadmin'" in unknown.stderr
+    bad = cli(wiki, "--app", "tests.integration.cli_host_app:nobody", "link", "list", ok=False)
+    assert "has no attribute 'nobody'" in bad.stderr
+    deleted = cli(
+        wiki, "--app", "tests.integration.cli_host_app:host", "link", "delete", "Tracker", "--both-ends",
+        "--as", "hostadmin",
+    )  # fmt: skip
+    assert "deleted on both ends" in deleted.stdout
+    assert link_ids(wiki) == [] and link_ids(tracker) == []

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, cast
 
 import typer
 from pydantic import ValidationError
@@ -18,7 +19,7 @@ from sqlalchemy import inspect
 
 from applinks.domain.links import Link
 from applinks.errors import AppLinksError
-from applinks.host import HostUser
+from applinks.host import Host, HostUser
 from applinks.instance import SERVER_ID, Instance
 from applinks.settings import Settings
 from applinks.storage import db
@@ -35,6 +36,7 @@ CLI_ACTOR = HostUser("cli", "command line", is_admin=True, is_sysadmin=True)
 class State:
     data_dir: Path | None = None
     database_url: str | None = None
+    app: str | None = None  # --app MODULE:ATTRIBUTE: an embedding host's Host (or a factory of one)
 
 
 state = State()
@@ -114,6 +116,31 @@ def require_instance(settings: Settings) -> None:
         fail(missing)
 
 
+def load_host(spec: str) -> Host:
+    """The embedding host's ``Host`` named by ``MODULE:ATTRIBUTE`` (as uvicorn's and Flask's CLIs name an app):
+    a ``Host`` object, or a function without arguments that returns one. The module is imported from the
+    current directory too, like those CLIs do."""
+    module_name, _, attribute = spec.partition(":")
+    if not module_name or not attribute:
+        fail(f"--app {spec!r}: expected MODULE:ATTRIBUTE, e.g. myapp.links:host")
+    if "" not in sys.path:
+        sys.path.insert(0, "")  # the current directory, where the host's package usually is
+    try:
+        found: Any = importlib.import_module(module_name)
+    except ImportError as exc:
+        fail(f"--app {spec!r}: cannot import {module_name!r}: {exc}")
+    for part in attribute.split("."):
+        if not hasattr(found, part):
+            fail(f"--app {spec!r}: {module_name!r} has no attribute {attribute!r}")
+        found = getattr(found, part)
+    # The command line asks a host only for its users (get_user); the web parts of Host are not needed here.
+    if not callable(getattr(found, "get_user", None)) and callable(found):
+        found = found()
+    if not callable(getattr(found, "get_user", None)):
+        fail(f"--app {spec!r} is not an applinks Host (an object with get_user), nor a function returning one")
+    return cast(Host, found)
+
+
 @contextmanager
 def open_instance(*, create: bool = False, **overrides: Any) -> Iterator[Instance]:
     """The instance of the data directory; ``create`` (``init`` only) makes a new one where there is none."""
@@ -121,7 +148,7 @@ def open_instance(*, create: bool = False, **overrides: Any) -> Iterator[Instanc
         settings = make_settings(**overrides)
         if not create:
             require_instance(settings)
-        instance = Instance(settings)
+        instance = Instance(settings, load_host(state.app) if state.app else None)
         try:
             yield instance
         finally:

@@ -67,9 +67,19 @@ def main_options(
     database_url: Annotated[
         str | None, typer.Option("--database-url", envvar="APPLINKS_DATABASE_URL", help="Database URL.")
     ] = None,
+    app_spec: Annotated[
+        str | None,
+        typer.Option(
+            "--app",
+            envvar="APPLINKS_APP",
+            metavar="MODULE:ATTRIBUTE",
+            help="An embedding host's applinks Host (or a function returning it): --as USER is one of its users.",
+        ),
+    ] = None,
 ) -> None:
     state.data_dir = data_dir
     state.database_url = database_url
+    state.app = app_spec
 
 
 app.command("serve")(serve.serve)
