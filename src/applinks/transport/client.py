@@ -15,8 +15,10 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
+from http.cookiejar import Cookie, CookieJar, CookiePolicy
 from typing import Any, Generic, TypedDict, TypeVar, Unpack
 from urllib.parse import urlsplit
+from urllib.request import Request
 
 import httpcore2
 import httpx2
@@ -184,6 +186,27 @@ class CallOptions(TypedDict, total=False):
     auth: httpx2.Auth | None
 
 
+class _NoCookies(CookiePolicy):
+    """Refuse every cookie, both ways. The client is shared by every user and every link, so a cookie one
+    remote set on one call must never be sent on a later call (made for another user): no call keeps state."""
+
+    netscape = True
+    rfc2965 = False
+    hide_cookie2 = True
+
+    def set_ok(self, cookie: Cookie, request: Request) -> bool:
+        return False
+
+    def return_ok(self, cookie: Cookie, request: Request) -> bool:
+        return False
+
+    def domain_return_ok(self, domain: str, request: Request) -> bool:
+        return False
+
+    def path_return_ok(self, path: str, request: Request) -> bool:
+        return False
+
+
 class _Base:
     def __init__(self, options: TransportOptions, resolver: Resolver | None, injected: bool) -> None:
         self.options = options
@@ -195,6 +218,7 @@ class _Base:
         return {
             "follow_redirects": False,
             "trust_env": False,  # never route through environment proxies
+            "cookies": CookieJar(policy=_NoCookies()),  # a jar of its own for each client, which keeps nothing
             "timeout": self.options.timeout(),
         }
 

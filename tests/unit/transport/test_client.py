@@ -107,3 +107,38 @@ def test_a_failure_while_reading_an_answer_is_unexpected_response(mode: str, fai
         call(mode, Calls(broken), "http://remote.test/manifest")
     assert unexpected.value.key == "applinks.remote.unexpected_response"
     assert unexpected.value.details["url"] == "http://remote.test/manifest"
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_cookie_a_remote_sets_is_never_sent_on_a_later_call(mode: str) -> None:
+    """The client is shared by every user and every link: a cookie one remote set on one call must not ride
+    along on the next call (made for someone else, maybe to another remote on the same host)."""
+    received: list[str | None] = []
+
+    def answer(request: httpx2.Request) -> httpx2.Response:
+        received.append(request.headers.get("cookie"))
+        return httpx2.Response(200, headers={"Set-Cookie": "JSESSIONID=alice; Path=/"}, stream=httpx2.ByteStream(b"{}"))
+
+    transport = httpx2.MockTransport(answer)
+    urls = ["http://jira.example.test/rest/one", "http://jira.example.test/rest/two"]
+    if mode == "sync":
+        client = OutboundClient(TransportOptions(), resolver=lambda host, port: ["127.0.0.1"], transport=transport)
+        try:
+            for url in urls:
+                client.get(url)
+        finally:
+            client.close()
+    else:
+
+        async def run() -> None:
+            client = AsyncOutboundClient(
+                TransportOptions(), resolver=lambda host, port: ["127.0.0.1"], transport=transport
+            )
+            try:
+                for url in urls:
+                    await client.get(url)
+            finally:
+                await client.aclose()
+
+        asyncio.run(run())
+    assert received == [None, None]
