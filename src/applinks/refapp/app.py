@@ -213,14 +213,14 @@ def build_app(
         request.session.clear()
         return RedirectResponse(settings.base_url + "/", status_code=303)
 
+    @app.get(
+        "/plugins/servlet/applinks/whoami",
+        response_class=PlainTextResponse,
+        summary="The name of the user this request is authenticated as (empty for anonymous)",
+    )
     async def whoami(request: Request) -> PlainTextResponse:
-        """The name of the user this request is authenticated as (empty for anonymous)."""
         principal = await authenticate_async(request, links_app)
         return PlainTextResponse(principal.name)
-
-    # A plain Starlette route: the hot path of linked applications' checks needs no parameter parsing,
-    # dependency solving or response model, which would cost more than everything else on this path.
-    app.add_route("/plugins/servlet/applinks/whoami", whoami, methods=["GET"], include_in_schema=False)
 
     # Host routes raise applinks errors too; answer them the same way the applinks app does.
     for exc_type, handler in links_app.exception_handlers.items():
