@@ -37,6 +37,7 @@ class Row:
     baseline_name: str = ""
     cost: bool = False  # ratio = baseline / value ("x the floor"), else value / baseline
     note: str = ""
+    missing: str = "not built yet"  # the verdict of a row without a measurement
 
     @property
     def ratio(self) -> float | None:
@@ -58,7 +59,7 @@ class Row:
 
 def verdict(row: Row) -> str:
     met = row.met
-    return "not built yet" if met is None else ("met" if met else "NOT MET")
+    return row.missing if met is None else ("met" if met else "NOT MET")
 
 
 def render(row: Row) -> str:
