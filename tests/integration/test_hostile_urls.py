@@ -55,20 +55,29 @@ def test_typed_urls_are_invalid_input_on_every_entry_path(wiki: LiveInstance, li
 
 
 @pytest.mark.parametrize("location", ["mailto:x", "javascript:alert(1)"])
-def test_a_location_that_is_no_http_url_is_never_a_server_error(wiki: LiveInstance, linked: Any, location: str) -> None:
+def test_a_location_that_is_no_http_url_is_an_unexpected_response_never_a_suggestion(
+    wiki: LiveInstance, linked: Any, location: str
+) -> None:
+    """A remote's Location is suggested (a URL to link or relocate to) only when it is an http(s) URL:
+    ``javascript:``/``mailto:`` is an unexpected response on every path, never a 500 and never advice."""
     with serving(redirect(location)) as remote:
         link_id = linked(remote.url)
         with wiki.client() as client:
             checked = client.get(FORM + "/manifest", params={"url": remote.url + "/other"})
             assert checked.status_code == 200, checked.text
-            assert checked.json()["status"] == "MOVED"
+            assert checked.json()["status"] == "NOT_APPLINKS"
+            assert checked.json()["errorType"] == "UNEXPECTED_RESPONSE"
+            assert checked.json()["suggestedUrl"] is None
             created = client.post(FORM + "/createAppLink", json={"applicationLink": {"rpcUrl": remote.url + "/other"}})
-            assert error_of(created, 400) == "applinks.remote.moved"
-            assert error_of(client.post(V3, json={"url": remote.url + "/other"}), 400) == "applinks.remote.moved"
+            assert error_of(created, 400) == "applinks.confirm"  # only ever as a generic link, once confirmed
+            v3 = client.post(V3, json={"url": remote.url + "/other"})
+            assert error_of(v3, 400) == "applinks.remote.unexpected_response"
             moved = client.post(f"{RELOCATE}/{link_id}", params={"newUrl": remote.url + "/other"})
             assert error_of(moved, 409) == "applinks.relocate.unreachable"
             status = client.get(f"{STATUS}/{link_id}")
         assert status.status_code == 200, status.text
+        error = status.json()["error"]
         assert status.json()["working"] is False, status.json()
-        assert status.json()["error"]["type"] == "REMOTE_MOVED"
+        assert error["type"] == "UNEXPECTED_RESPONSE"
+        assert "suggestedUrl" not in error and "relocate the link to" not in error["details"]
         assert remote.hits  # the remote was called on each path, and its answer typed

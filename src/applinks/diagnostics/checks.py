@@ -26,7 +26,7 @@ from applinks.diagnostics.ports import (
 )
 from applinks.diagnostics.status import AuthLevels, Finding, LinkStatus, OAuthLevel
 from applinks.diagnostics.translate import from_exception, oauth_problem_of, oauth_type, signed_url_from_base_string
-from applinks.discovery.manifest import MANIFEST_PATH, parse_manifest
+from applinks.discovery.manifest import MANIFEST_PATH, moved_to, parse_manifest
 from applinks.domain.links import Link
 from applinks.domain.manifest import Manifest
 from applinks.errors import AppLinksError, RemoteMoved, UnexpectedResponse, UnexpectedStatus
@@ -151,9 +151,7 @@ class Diagnoser:
         url = link.rpc_url + MANIFEST_PATH
         response = self._get(run, url, "application/xml, application/json;q=0.9")
         if response.is_redirect:
-            location = response.location or ""
-            suggested = location.split(MANIFEST_PATH, 1)[0] if MANIFEST_PATH in location else location
-            raise RemoteMoved(f"the application at {link.rpc_url} answers with a redirect", location=suggested)
+            raise RemoteMoved(f"the application at {link.rpc_url} answers with a redirect", location=moved_to(response))
         if response.status_code != 200:
             raise UnexpectedStatus(
                 f"{url} answered HTTP {response.status_code} instead of a manifest", status_code=response.status_code
@@ -307,9 +305,12 @@ class Diagnoser:
         if response.status_code in (400, 401, 403, 503) and oauth_problem_of(response) is not None:
             raise _Stop(self._oauth_finding(run, response))
         if response.is_redirect:
-            raise RemoteMoved(
-                f"the application at {run.link.rpc_url} answers with a redirect", location=response.location or ""
-            )
+            target = response.redirect_target
+            if target is None:  # never advise relocating to a Location that is no http(s) URL
+                raise UnexpectedResponse(
+                    f"{url} redirects to {response.location!r}, which is not an http(s) URL", url=url
+                )
+            raise RemoteMoved(f"the application at {run.link.rpc_url} answers with a redirect", location=target)
         self._parse_levels(url, response)
         self._check_url_the_remote_uses(run, response)
 

@@ -10,7 +10,7 @@ from applinks.discovery.xml import parse_xml
 from applinks.domain.manifest import Manifest
 from applinks.errors import RemoteMoved, UnexpectedResponse, UnexpectedStatus
 from applinks.identity import is_valid_application_id
-from applinks.transport.client import OutboundClient
+from applinks.transport.client import OutboundClient, OutboundResponse
 
 MANIFEST_PATH = "/rest/applinks/1.0/manifest"
 ICONS_PATH = "/static/applinks/icons"
@@ -94,13 +94,23 @@ def parse_manifest(body: bytes, content_type: str = "") -> Manifest:
     return _from_mapping(fields)
 
 
+def moved_to(response: OutboundResponse) -> str:
+    """The base URL a manifest request's redirect points to (absolute, http(s)); ``UnexpectedResponse`` when
+    its Location is no http(s) URL: that is never suggested as the application's new home."""
+    target = response.redirect_target
+    if target is None:
+        raise UnexpectedResponse(
+            f"{response.url} redirects to {response.location!r}, which is not an http(s) URL", url=response.url
+        )
+    return target.split(MANIFEST_PATH, 1)[0] if MANIFEST_PATH in target else target
+
+
 def fetch_manifest(client: OutboundClient, base_url: str) -> Manifest:
     """Fetch a remote's manifest. Redirects are reported (``RemoteMoved``), never followed."""
     url = base_url.rstrip("/") + MANIFEST_PATH
     response = client.get(url, headers={"Accept": "application/xml, application/json;q=0.9"})
     if response.is_redirect:
-        location = response.location or ""
-        suggested = location.split(MANIFEST_PATH, 1)[0] if MANIFEST_PATH in location else location
+        suggested = moved_to(response)
         raise RemoteMoved(f"the application at {base_url} has moved to {suggested}", location=suggested)
     if response.status_code != 200:
         raise UnexpectedStatus(

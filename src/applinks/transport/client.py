@@ -17,7 +17,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from http.cookiejar import Cookie, CookieJar, CookiePolicy
 from typing import Any, Generic, TypedDict, TypeVar, Unpack
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 from urllib.request import Request
 
 import httpcore2
@@ -48,6 +48,20 @@ class OutboundResponse:
     def location(self) -> str | None:
         location: str | None = self.headers.get("location")
         return location
+
+    @property
+    def redirect_target(self) -> str | None:
+        """The ``Location`` resolved against the URL asked for, when it is an http(s) URL with a host; ``None``
+        for anything else (``javascript:``, ``mailto:``, garbage). A remote's Location is never suggested to a
+        person (a link to click, a URL to relocate to) unless it is one we could call."""
+        if self.location is None:
+            return None
+        try:
+            target = urljoin(self.url, self.location.strip())
+            parts = urlsplit(target)
+        except ValueError:
+            return None
+        return target if parts.scheme in ("http", "https") and parts.hostname else None
 
     @property
     def is_redirect(self) -> bool:

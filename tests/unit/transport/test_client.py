@@ -142,3 +142,18 @@ def test_a_cookie_a_remote_sets_is_never_sent_on_a_later_call(mode: str) -> None
 
         asyncio.run(run())
     assert received == [None, None]
+
+
+@pytest.mark.parametrize(
+    ("location", "target"),
+    [
+        ("http://new.test/jira", "http://new.test/jira"),
+        ("/jira", "http://old.test/jira"),
+        ("javascript:alert(1)", None),
+        ("mailto:x", None),
+        ("http://[::1", None),
+    ],
+)
+def test_only_an_http_url_is_a_redirect_target(location: str, target: str | None) -> None:
+    response = OutboundResponse(302, httpx2.Headers({"Location": location}), b"", "http://old.test/rest/x")
+    assert response.redirect_target == target
