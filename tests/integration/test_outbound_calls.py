@@ -13,6 +13,7 @@ import pytest
 from applinks import HostUser, InvalidInput, RemoteMoved, RemoteUnreachable, UnexpectedResponse, UnexpectedStatus
 from applinks.domain.links import Link
 from applinks.outbound.providers.names import BASIC, OAUTH, TWO_LEGGED_OAUTH, TWO_LEGGED_OAUTH_IMPERSONATION
+from applinks.web.pages import STATIC_PATH
 from tests.integration.outbound_support import Browser, FakeProvider, link, serve_fake, set_provider
 from tests.security.outbound_servers import answer, flood, hang, redirect, serving
 from tests.support import InstanceFactory, LiveInstance
@@ -87,15 +88,29 @@ def test_an_absolute_url_to_another_origin_is_refused_and_never_sent(wiki: LiveI
     assert factory.get(tracker.url + WHOAMI).status_code == 200  # its own absolute URLs are fine
 
 
-def _markup(html: str) -> tuple[list[str], list[str]]:
-    """Script elements and event-handler attributes in a page (there must be none)."""
+def _markup(html: str, static: str) -> tuple[list[str], list[str]]:
+    """Scripts that are not the UI's own static files (inline, or from anywhere else) and event-handler
+    attributes in a page (there must be none): the only script a page runs is the layout's, from ``static``."""
     found: tuple[list[str], list[str]] = ([], [])
 
     class Parser(HTMLParser):
+        inside_script = False
+
         def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
             if tag == "script":
-                found[0].append(tag)
+                self.inside_script = True
+                src = dict(attrs).get("src") or ""
+                if not src.startswith(static + "/") or ".." in src:
+                    found[0].append(src or "inline script")
             found[1].extend(name for name, value in attrs if name.startswith("on") or "javascript:" in (value or ""))
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag == "script":
+                self.inside_script = False
+
+        def handle_data(self, data: str) -> None:
+            if self.inside_script and data.strip():
+                found[0].append("inline script: " + data.strip()[:40])
 
     Parser().feed(html)
     return found
@@ -240,8 +255,10 @@ def test_the_authorised_applications_page_lists_and_revokes_with_csrf(wiki: Live
         assert page.status_code == 200
         # The link's name comes from a remote's manifest: shown escaped, never as markup.
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
-        assert _markup(page.text) == ([], [])
-        assert "Content-Security-Policy" in page.headers
+        assert _markup(page.text, wiki.url + STATIC_PATH) == ([], [])
+        assert "<script" in page.text  # the layout's own scripts: the check above did look at some
+        policy = page.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "unsafe-inline" not in policy
         csrf = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
         forged = browser.client.post(page_url + "/revoke", data={"applicationLinkID": link_id, "csrf": "forged"})
         assert forged.status_code == 403
