@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import secrets
+import shlex
 import signal
 import socket
 import subprocess
@@ -212,6 +213,18 @@ def report(demo: Demo) -> None:
     for node in demo.nodes:
         demo.out(f"  Administration → Application links of {node.name}: {node.url}{ADMIN_PATH}")
     demo.out("")
+    demo.out("  The command line, for each instance (paste; then any command: link list, doctor, link show NAME, …):")
+    for node in demo.nodes:
+        demo.out(f"  {node.name:<{width}}  {cli_command(node)} info")
+    demo.out("")
+
+
+def cli_command(node: Node) -> str:
+    """The exact ``applinks`` command for one demo instance: this Python's script, its data directory (the
+    instance stored its base URL, name and type there when it started, so nothing else is needed)."""
+    script = Path(sys.executable).parent / "applinks"
+    program = shlex.quote(str(script)) if script.exists() else f"{shlex.quote(sys.executable)} -m applinks"
+    return f"{program} --data-dir {shlex.quote(str(node.data_dir.resolve()))}"
 
 
 STEPS: list[Step] = [prepare, start, wait_until_ready, verify, link_two_way, report]

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import shlex
 import signal
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -131,3 +134,30 @@ def test_a_failing_step_is_one_clear_error(
     error = capsys.readouterr().err
     assert error.startswith("demo: error: ")
     assert "key file" in error
+
+
+def test_the_report_prints_a_working_command_line_for_each_instance(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make demo` prints the exact `applinks --data-dir …` command for each instance; pasted as printed, with
+    no APPLINKS_* exported, it talks to that instance (the base URL and name the server stored)."""
+    printed: list[str] = []
+    answers: dict[str, str] = {}
+
+    def paste_the_commands(state: demo.Demo) -> None:
+        for node in state.nodes:
+            [line] = [line for line in printed if line.strip().startswith(node.name + " ") and "--data-dir" in line]
+            command = line.strip().removeprefix(node.name).strip()
+            env = {k: v for k, v in os.environ.items() if not k.startswith("APPLINKS_")}
+            ran = subprocess.run(
+                [*shlex.split(command), "--json"], capture_output=True, text=True, env=env, check=False
+            )
+            assert ran.returncode == 0, ran.stderr
+            answers[node.name] = json.loads(ran.stdout)["baseUrl"] + " " + json.loads(ran.stdout)["manifest"]["name"]
+            assert answers[node.name] == f"{node.url} {node.name}"
+
+    steps = [step for step in demo.STEPS if step is not demo.link_two_way]  # faster without linking
+    steps.append(paste_the_commands)
+    monkeypatch.setattr(demo, "STEPS", steps)
+    assert demo.run(tmp_path / "demo-data", check=True, out=printed.append) == 0
+    assert sorted(answers) == ["Tracker", "Wiki"]
