@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from applinks.errors import InvalidInput, PermissionDenied
@@ -21,20 +23,43 @@ def levels(live: LiveInstance, link_id: str) -> tuple[dict[str, bool], dict[str,
     return live.instance.oauth_consumers.level(link_id).to_json(), live.instance.outgoing.level(link)
 
 
+def _edit_here(wiki: LiveInstance, *args: str) -> None:
+    """A level edit without the remote's administrator changes this end only: partial (4), saying what to run."""
+    result = cli(wiki, "link", "edit", *args, ok=False)
+    assert result.exit_code == 4, result.stderr
+    assert "only this end was changed" in result.stderr and "run there: applinks link edit" in result.stderr
+
+
 def test_cli_edits_levels_of_each_direction(tracker: LiveInstance, wiki: LiveInstance) -> None:
     link_two_way(wiki, tracker, same_users=True)
     assert levels(wiki, tracker.application_id) == (IMPERSONATION, IMPERSONATION)
-    cli(wiki, "link", "edit", tracker.application_id, "--incoming", "oauth", "--outgoing", "disabled")
+    _edit_here(wiki, tracker.application_id, "--incoming", "oauth", "--outgoing", "disabled")
     assert levels(wiki, tracker.application_id) == (OAUTH, DISABLED)
-    cli(wiki, "link", "edit", tracker.application_id, "--outgoing", "impersonation")
+    _edit_here(wiki, tracker.application_id, "--outgoing", "impersonation")
     assert levels(wiki, tracker.application_id) == (OAUTH, IMPERSONATION)
-    cli(wiki, "link", "edit", tracker.application_id, "--incoming", "disabled")
+    _edit_here(wiki, tracker.application_id, "--incoming", "disabled")
     assert levels(wiki, tracker.application_id) == (DISABLED, IMPERSONATION)
     # Enabling incoming again on a link without a consumer fetches the remote's consumer-info.
-    cli(wiki, "link", "edit", tracker.application_id, "--incoming", "oauth")
+    _edit_here(wiki, tracker.application_id, "--incoming", "oauth")
     assert levels(wiki, tracker.application_id) == (OAUTH, IMPERSONATION)
     failed = cli(wiki, "link", "edit", tracker.application_id, "--incoming", "trusted", ok=False)
     assert "not an authentication level" in failed.stderr
+
+
+def test_cli_edits_both_ends_with_the_remote_administrator(tracker: LiveInstance, wiki: LiveInstance) -> None:
+    link_two_way(wiki, tracker, same_users=True)
+    edited = cli(
+        wiki, "link", "edit", "Tracker", "--incoming", "oauth", "--outgoing", "oauth",
+        "--remote-user", "admin", "--remote-password", "admin-pw", "--json",
+    )  # fmt: skip
+    body = json.loads(edited.stdout)
+    assert body["here"] == body["remote"] == {"incoming": "oauth", "outgoing": "oauth"}
+    assert levels(wiki, tracker.application_id) == (OAUTH, OAUTH)
+    assert levels(tracker, wiki.application_id) == (OAUTH, OAUTH)  # the remote end mirrors us
+    shown = cli(wiki, "link", "edit", "Tracker", "--outgoing", "impersonation", "--remote-user", "admin",
+                "--remote-password", "admin-pw").stdout  # fmt: skip
+    assert "impersonation" in shown
+    assert levels(tracker, wiki.application_id) == (IMPERSONATION, OAUTH)
 
 
 def test_impersonation_needs_a_system_administrator(tracker: LiveInstance, wiki: LiveInstance) -> None:

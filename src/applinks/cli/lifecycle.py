@@ -26,6 +26,7 @@ from applinks.domain.entity_links import EntityRef
 from applinks.errors import CredentialsRequired, RemoteDeleteFailed
 from applinks.host import HostUser
 from applinks.instance import Instance
+from applinks.services.auth_levels import EndLevels, level_name, local_levels, set_levels_both_ends
 from applinks.services.entity_links import entity_links_of
 from applinks.services.lifecycle import lifecycle_of
 from applinks.services.wizard import APPLINKS, MOVED, CreateLinkRequest, CreateLinkResult, SideReport, wizard_of
@@ -316,20 +317,77 @@ def edit(
     outgoing: Annotated[
         str | None, typer.Option("--outgoing", help="Outgoing authentication: disabled | oauth | impersonation.")
     ] = None,
+    remote_user: Annotated[
+        str | None, typer.Option("--remote-user", help="Remote administrator: change the remote end's levels too.")
+    ] = None,
+    remote_password: Annotated[str | None, typer.Option("--remote-password", help="Their password.")] = None,
+    remote_password_file: Annotated[
+        Path | None, typer.Option("--remote-password-file", help="Read the remote password from this file.")
+    ] = None,
     as_json: Json = False,
 ) -> None:
-    """Change a link's name, display URL, primary flag or authentication levels."""
+    """Change a link's name, display URL, primary flag or authentication levels (on both ends with
+    --remote-user, as the wizard does; otherwise it says what to run on the other side)."""
     with open_instance() as instance, cli_errors():
+        levels = incoming is not None or outgoing is not None
         link = lifecycle_of(instance).edit(
             link_id,
             actor=CLI_ACTOR,
             name=name,
             display_url=display_url,
             primary=True if primary else None,
-            incoming=incoming,
-            outgoing=outgoing,
+            incoming=None if levels and remote_user else incoming,
+            outgoing=None if levels and remote_user else outgoing,
         )
-        emit_one(link.to_v2(), as_json)
+        if not levels:
+            emit_one(link.to_v2(), as_json)
+            return
+        here_in, here_out = local_levels(instance, link)
+        remote_admin = None
+        if remote_user:
+            remote_admin = (remote_user, _read_password(remote_password, remote_password_file, remote_user))
+        # Both directions go to the remote (mirrored): the one not given stays as it is here.
+        local, remote = (
+            set_levels_both_ends(
+                instance,
+                link,
+                incoming=incoming or level_name(here_in),
+                outgoing=outgoing or level_name(here_out),
+                actor=CLI_ACTOR,
+                remote_admin=remote_admin,
+            )
+            if remote_admin
+            else (EndLevels(instance.base_url, here_in, here_out), None)
+        )
+        body = link.to_v2() | {
+            "here": {"incoming": level_name(local.incoming), "outgoing": level_name(local.outgoing)},
+            "remote": {"incoming": level_name(remote.incoming), "outgoing": level_name(remote.outgoing)}
+            if remote
+            else None,
+        }
+        emit_one(body, as_json)
+        if remote is None:
+            # The other side must mirror us: its incoming is our outgoing and its outgoing our incoming.
+            there = (
+                f"applinks link edit {instance.application_id} --incoming {level_name(local.outgoing)} "
+                f"--outgoing {level_name(local.incoming)}"
+            )
+            _partial(
+                f"only this end was changed; {link.name} ({link.rpc_url}) must mirror it — run there: {there} "
+                f"(or PUT {link.rpc_url}/rest/applinks/3.0/status/{instance.application_id}/oauth); or here, with "
+                "its administrator's credentials",
+                [
+                    "link",
+                    "edit",
+                    link.id,
+                    "--incoming",
+                    level_name(local.incoming),
+                    "--outgoing",
+                    level_name(local.outgoing),
+                    "--remote-user",
+                    "ADMIN",
+                ],
+            )
 
 
 def delete_link(link_id: str, *, both_ends: bool, as_user: str | None, yes: bool) -> None:
