@@ -312,9 +312,9 @@ ERRORS: tuple[Advice, ...] = (
         "Our incoming level differs from the remote's outgoing level, or our outgoing from its incoming "
         "(both levels are in `localAuthentication` and `remoteAuthentication`).",
         (
-            "Make both sides equal: set the same level (OAuth, or OAuth with impersonation) on each end with "
-            "`applinks link edit LINK_ID --incoming oauth --outgoing oauth` or "
-            "`PUT /rest/applinks/3.0/status/{id}/oauth` on both instances.",
+            "Make both sides equal: set the same level (OAuth, or OAuth with impersonation) on both ends at once "
+            "with `applinks link edit LINK_ID --incoming oauth --outgoing oauth --remote-user ADMIN`, or on each "
+            "end with `PUT /rest/applinks/3.0/status/{id}/oauth`.",
             "OAuth with impersonation only when both instances share one user base.",
         ),
     ),
@@ -349,7 +349,7 @@ ERRORS: tuple[Advice, ...] = (
         "One side uses 3-legged OAuth without 2-legged OAuth, a deprecated level this status check cannot verify.",
         (
             "Switch both ends to OAuth (3LO + 2LO) or OAuth with impersonation with "
-            "`applinks link edit LINK_ID --incoming oauth --outgoing oauth` or "
+            "`applinks link edit LINK_ID --incoming oauth --outgoing oauth --remote-user ADMIN` or "
             "`PUT /rest/applinks/3.0/status/{id}/oauth`.",
         ),
     ),
