@@ -185,3 +185,39 @@ def test_async_request_factory_sends_the_bearer_token(make_instance: InstanceFac
         _whoami(wiki, link)
     _authorise(wiki, tracker, needed.value.authorisation_uri())
     assert asyncio.run(_async_whoami(wiki, link)) == "alice"
+
+
+def test_async_request_factory_refreshes_the_token_off_the_event_loop(
+    make_instance: InstanceFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The token refresh is a blocking round trip to the token endpoint: the async factory must not make it on
+    the event loop. The refresh is held until another coroutine on the same loop releases it, which it can
+    only do while the loop is free."""
+    tracker, wiki, link = _pair(make_instance)
+    with pytest.raises(CredentialsRequired) as needed:
+        _whoami(wiki, link)
+    _authorise(wiki, tracker, needed.value.authorisation_uri())
+    with wiki.instance.engine.begin() as conn:
+        conn.execute(update(oauth2_outgoing_tokens).values(expires_at=0))  # the next call refreshes first
+    service = wiki.instance.oauth2_outgoing
+    refresh = service._refresh
+    entered, released = threading.Event(), threading.Event()
+    blocked: list[bool] = []
+
+    def held(link_: Link, user: str, refresh_token: str) -> str:
+        entered.set()
+        # Bounded only so that a blocked loop fails the test instead of hanging it: on the loop, nothing
+        # else runs while this waits, so nobody releases it.
+        blocked.append(not released.wait(timeout=20))
+        return refresh(link_, user, refresh_token)
+
+    monkeypatch.setattr(service, "_refresh", held)
+
+    async def main() -> str:
+        call = asyncio.create_task(_async_whoami(wiki, link))
+        assert await asyncio.to_thread(entered.wait, 20)  # the refresh has started (and is held)
+        released.set()  # this coroutine progressed while the token endpoint was held
+        return await call
+
+    assert asyncio.run(main()) == "alice"
+    assert blocked == [False]

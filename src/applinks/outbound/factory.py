@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit
 
+import anyio.to_thread
 import httpx2
 
 from applinks.domain.links import Link
@@ -289,7 +290,9 @@ class AsyncRequestFactory(_Factory):
         return_redirects: bool = False,
     ) -> OutboundResponse:
         full, sent, body = self._prepare(url, params, headers, content, json, data)
-        auth, token = self._auth()
+        # Looking up the credentials may block: database reads, and for OAuth 2.0 a round trip to the token
+        # endpoint (refresh, JWT bearer) that may also wait for another node's refresh. Never on the event loop.
+        auth, token = await anyio.to_thread.run_sync(self._auth)
         started = time.monotonic()
         try:
             response = await self.service.async_client().request(
