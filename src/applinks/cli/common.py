@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib
 import json
 import sys
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, cast
@@ -14,6 +15,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.measure import Measurement
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import inspect
 
@@ -250,3 +252,33 @@ LinkRefs = Annotated[
     list[str] | None,
     typer.Argument(metavar="[LINK]...", help="Links' names or IDs (default: every link).", callback=_many_links),
 ]
+
+
+# A check that answers within this many seconds shows no progress display: it would only flicker.
+PROGRESS_DELAY = 1.0
+
+
+@contextmanager
+def slow_progress(
+    label: str, total: int, *, on: Console | None = None, delay: float = PROGRESS_DELAY
+) -> Iterator[Callable[[], None]]:
+    """A progress display on stderr (transient) for checks that take more than ``delay`` seconds; yields the
+    function that counts one check done. Quick runs print nothing, and neither does a non-terminal."""
+    shown_on = on or Console(stderr=True)
+    progress = Progress(
+        TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=shown_on, transient=True
+    )
+    task = progress.add_task(label, total=total)
+    timer: threading.Timer | None = None
+    if total and delay <= 0:
+        progress.start()
+    elif total:
+        timer = threading.Timer(delay, progress.start)
+        timer.daemon = True
+        timer.start()
+    try:
+        yield lambda: progress.advance(task)
+    finally:
+        if timer is not None:
+            timer.cancel()
+        progress.stop()

@@ -9,10 +9,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from applinks.cli.common import cli_errors, console, fail, open_instance, pick_link, print_table
+from applinks.cli.common import cli_errors, console, fail, open_instance, pick_link, print_table, slow_progress
 from applinks.diagnostics.advice import advice_for
 from applinks.diagnostics.selfcheck import check_base_url
 from applinks.diagnostics.status import Finding, LinkStatus
@@ -88,17 +87,8 @@ def doctor(
         with ThreadPoolExecutor(max_workers=1) as side:
             # Our own base URL is checked alongside the links, so it costs no extra wall time.
             self_check = side.submit(check_base_url, instance.outbound, instance.base_url, instance.application_id)
-            with Progress(
-                TextColumn("checking links"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=err_console,
-                transient=True,
-                disable=not targets,
-            ) as progress:
-                task = progress.add_task("links", total=len(targets))
-                statuses = service.check_many(targets, on_done=lambda _: progress.advance(task))
+            with slow_progress("checking links", len(targets), on=err_console) as done:
+                statuses = service.check_many(targets, on_done=lambda _: done())
             instance_warning = self_check.result()
         if as_json:
             body = {

@@ -20,6 +20,7 @@ from applinks.cli.common import (
     emit_one,
     fail,
     open_instance,
+    slow_progress,
     state,
 )
 from applinks.domain.entity_links import EntityRef
@@ -297,7 +298,11 @@ def check_moved(
     with open_instance() as instance, cli_errors():
         service = lifecycle_of(instance)
         ids = link_ids or [link.id for link in instance.links.list()]
-        rows = [service.detect_moved(link_id).to_json() for link_id in ids]
+        rows = []
+        with slow_progress("checking links", len(ids)) as done:
+            for link_id in ids:
+                rows.append(service.detect_moved(link_id).to_json())
+                done()
         if as_json:
             emit(rows, [], True)
         else:
