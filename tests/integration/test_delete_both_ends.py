@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from typing import Any
 
 from tests.integration.lifecycle_fakes import cli
@@ -160,3 +163,39 @@ def test_an_embedding_host_s_users_act_through_app(tracker: LiveInstance, wiki: 
     )  # fmt: skip
     assert "deleted on both ends" in deleted.stdout
     assert link_ids(wiki) == [] and link_ids(tracker) == []
+
+
+def test_the_cli_completes_the_dance_with_the_pasted_callback(tracker: LiveInstance, wiki: LiveInstance) -> None:
+    """`link auth LINK authorise --as USER` prints the remote's authorisation URI, reads back the address the
+    browser was sent to, and stores the user's access token: the delete that needed it then succeeds."""
+    link_two_way(wiki, tracker, same_users=False)
+    settings = wiki.settings
+    argv = [sys.executable, "-m", "applinks", "--data-dir", str(settings.data_dir)]
+    argv += ["--database-url", str(settings.database_url), "link", "auth", "Tracker", "authorise", "--as", "admin"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("APPLINKS_")} | {
+        "APPLINKS_BASE_URL": settings.base_url,
+        "APPLINKS_NAME": settings.name,
+    }
+    child = subprocess.Popen(
+        argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        assert child.stdout is not None
+        first = child.stdout.readline()
+        authorize_url = first.split("allow access: ", 1)[1].strip()
+        assert authorize_url.startswith(tracker.url + "/plugins/servlet/oauth/authorize?oauth_token="), first
+        browser = Browser()
+        try:
+            browser.login(tracker, "admin", "admin-pw")
+            decided = browser.approve(tracker, authorize_url)
+        finally:
+            browser.close()
+        assert decided.status_code == 303, decided.text
+        out, err = child.communicate(decided.headers["location"] + "\n", timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode == 0, err
+    assert "authorised: admin's calls to Tracker" in out
+    assert wiki.instance.outgoing.tokens.has(tracker.application_id, "admin")
+    assert "deleted on both ends" in cli(wiki, "link", "delete", "Tracker", "--both-ends", "--as", "admin").stdout

@@ -408,7 +408,8 @@ def delete_link(link_id: str, *, both_ends: bool, as_user: str | None, yes: bool
             # here, allows access at the remote, and the token then held lets the command succeed.
             fail(
                 f"{exc.message}. To authenticate, open {exc.authorisation_uri()} in a browser logged in here as "
-                f"{as_user}, allow access, then run this command again"
+                f"{as_user}, allow access, then run this command again (or, without a browser session here: "
+                f"applinks link auth {link_id} authorise --as {as_user})"
             )
         except RemoteDeleteFailed as exc:
             _warn(exc.message)

@@ -1,12 +1,18 @@
-"""``applinks link auth LINK show|set|level|audit``: a link's outgoing authentication providers."""
+"""``applinks link auth LINK show|set|level|audit|authorise``: a link's outgoing authentication providers."""
 
 from __future__ import annotations
 
+import secrets
+import sys
 from typing import Annotated, Any
+from urllib.parse import parse_qs, urlsplit
 
 import typer
 
 from applinks.cli.common import CLI_ACTOR, LinkRef, cli_errors, console, emit, emit_one, fail, open_instance
+from applinks.cli.lifecycle import _attach_refapp as attach_refapp
+from applinks.cli.lifecycle import _user
+from applinks.outbound.dance import LoginDance
 from applinks.outbound.providers.names import BASIC, parse_provider
 
 app = typer.Typer(no_args_is_help=True)
@@ -86,3 +92,31 @@ def audit(
         link = instance.links.get(ctx.obj)
         rows = [e.to_json() for e in instance.outgoing.audit.entries(link.id, limit)]
         emit(rows, AUDIT_COLUMNS, as_json, title=f"Impersonated requests over {link.name}")
+
+
+@app.command("authorise")
+def authorise(
+    ctx: typer.Context,
+    as_user: Annotated[str, typer.Option("--as", help="The local user who authorises this application there.")],
+) -> None:
+    """3-legged OAuth from the command line: prints the remote's authorisation URI; open it in a browser, allow
+    access, then paste the address the browser is sent back to (or only its oauth_verifier)."""
+    with open_instance() as instance, cli_errors():
+        attach_refapp(instance)
+        user = _user(instance, as_user, "authorise")
+        link = instance.links.get(ctx.obj)
+        browser = "cli-" + secrets.token_urlsafe(16)  # this command plays the browser of the dance
+        dance = LoginDance(instance.outgoing)
+        authorize_url = dance.start(link.id, user, browser, None)
+        request_token = parse_qs(urlsplit(authorize_url).query).get("oauth_token", [""])[0]
+        typer.echo(f"open in a browser and allow access: {authorize_url}")
+        typer.echo("then paste the address it is sent back to (or the oauth_verifier):", nl=True)
+        sys.stdout.flush()
+        answer = sys.stdin.readline().strip()
+        if not answer:
+            fail("nothing pasted: not authorised")
+        query = parse_qs(urlsplit(answer).query) if "oauth_verifier=" in answer else {}
+        verifier = query.get("oauth_verifier", [answer])[0]
+        token = query.get("oauth_token", [request_token])[0]
+        dance.finish(link.id, user, browser, token, verifier)
+        typer.echo(f"authorised: {user.name}'s calls to {link.name} now carry their own OAuth access token")
