@@ -3,13 +3,16 @@ one with credentials of any kind in a worker thread (authenticators may block on
 
 from __future__ import annotations
 
+import ast
 import asyncio
+import inspect
 import threading
 from types import SimpleNamespace
 
 import pytest
 from starlette.requests import Request
 
+from applinks.web import deps
 from applinks.web.deps import ANONYMOUS, Principal, authenticate_async, carries_credentials
 
 
@@ -56,3 +59,16 @@ def test_an_anonymous_request_is_authenticated_in_the_event_loop_others_in_a_wor
     assert anonymous == signed == ANONYMOUS
     assert threads[0] is loop_thread
     assert threads[1] is not loop_thread
+
+
+def test_deps_imports_only_at_module_level() -> None:
+    """No function-local imports (the code rules): every import of web/deps.py is at the top of the module."""
+    tree = ast.parse(inspect.getsource(deps))
+    local = [
+        f"line {node.lineno}"
+        for function in ast.walk(tree)
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef)
+        for node in ast.walk(function)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+    ]
+    assert local == []

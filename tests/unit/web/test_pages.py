@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from applinks.services.auth_levels import level_name
-from applinks.web.pages import CSP, TEMPLATES, format_when, http_url
+from applinks.web.pages import CSP, PAGE_TEMPLATES, TEMPLATES, format_when, http_url
 
 
 def test_one_date_format_for_datetimes_iso_strings_and_epochs() -> None:
@@ -59,3 +59,13 @@ def test_level_names_of_direction_flags() -> None:
     assert level_name({"enabled": True, "twoLoEnabled": True}) == "oauth"
     assert level_name({"enabled": True, "twoLoEnabled": True, "twoLoImpersonationEnabled": True}) == "impersonation"
     assert level_name({"enabled": True}) == "3lo-only"
+
+
+@pytest.mark.parametrize("folder", ["oauth1", "oauth2", "login_dance"])
+def test_protocol_pages_extend_the_one_layout_directly(folder: str) -> None:
+    """One layout (ui/layout.html): the protocol pages extend it themselves, with no shim in between."""
+    pages = sorted((PAGE_TEMPLATES / folder).glob("*.html"))
+    assert pages
+    for page in pages:
+        assert '{% extends "ui/layout.html" %}' in page.read_text(encoding="utf-8"), page.name
+    assert not (PAGE_TEMPLATES / "page_base.html").exists()
