@@ -24,7 +24,7 @@ run: $(STAMP)
 
 ## demo: two linked-to-be instances, Tracker and Wiki, until Ctrl-C (data in ./demo-data)
 demo: $(STAMP)
-	$(BIN)/python -m applinks.demo $(DEMO_ARGS)
+	$(BIN)/python -m applinks.refapp.demo $(DEMO_ARGS)
 
 ## lint: ruff (lint and format check) and mypy --strict
 lint: $(STAMP)

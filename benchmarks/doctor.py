@@ -10,8 +10,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from applinks.diagnostics.wiring import diagnostics_of
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.instance import Instance
 from applinks.settings import Settings
 from applinks.storage import links as links_repo
@@ -56,7 +55,7 @@ def run(*, quick: bool = False) -> list[Row]:
                         links_repo.insert_link(
                             conn, Link(f"00000000-0000-3000-8000-{n:012d}", "jira", f"R{n}", url, url)
                         )
-                service = diagnostics_of(instance)
+                service = instance.diagnostics
                 links = instance.links.list()
                 started = time.perf_counter()
                 statuses = service.check_many(links)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx2
 
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.instance import Instance
 from applinks.refapp.users import UserStore
 from applinks.storage import links as links_repo

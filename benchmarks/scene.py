@@ -11,10 +11,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from applinks.auth.oauth1.model import ConsumerSettings
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.host import HostUser
 from applinks.outbound.providers.oauth1 import ConsumerCredentials, OAuthSigner
 from applinks.refapp.app import build_app
+from applinks.refapp.host import refapp_host
 from applinks.settings import Settings
 
 WHOAMI = "/plugins/servlet/applinks/whoami"
@@ -45,7 +46,7 @@ def make_scene(data_dir: Path, base_url: str) -> Scene:
     app = build_app(settings)
     instance = app.state.instance
     try:
-        instance.extensions["users"].add(USER, "alice-password")
+        refapp_host(instance).users.add(USER, "alice-password")
         url = "http://127.0.0.1:9/bench-consumer"
         link = instance.links.create(Link("generic-bench", "generic", "Bench client", url, url), actor=SYSADMIN)
         instance.oauth_consumers.set(

@@ -18,6 +18,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from applinks.instance import Instance
+from applinks.refapp.host import refapp_host
 from applinks.settings import Settings
 
 PG_ADMIN_URL = os.environ.get("APPLINKS_TEST_PG", "postgresql+psycopg://root@127.0.0.1:5432/test")
@@ -189,7 +190,7 @@ class LiveInstance:
         )
 
     def add_user(self, name: str, password: str, *, admin: bool = False, sysadmin: bool = False) -> None:
-        self.instance.extensions["users"].add(name, password, admin=admin, sysadmin=sysadmin)
+        refapp_host(self.instance).users.add(name, password, admin=admin, sysadmin=sysadmin)
         self.users[name] = password
 
     def stop(self) -> None:
@@ -274,7 +275,7 @@ def start_node(database_url: str, tmp_path: Path, *, name: str = "Node", **setti
     )
     app = build_app(settings)
     live = LiveInstance(settings.base_url, settings, app, *serve_app(app, sock))
-    if live.instance.extensions["users"].get_user(live.admin[0]) is None:
+    if refapp_host(live.instance).users.get_user(live.admin[0]) is None:
         live.add_user(*live.admin, sysadmin=True)
     return live
 

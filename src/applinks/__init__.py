@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.domain.manifest import Manifest
 from applinks.domain.types import ApplicationType, TypeRegistry
 from applinks.errors import (
@@ -44,10 +44,10 @@ from applinks.errors import (
     UnexpectedResponse,
     UnexpectedStatus,
 )
-from applinks.host import Host, HostUser
+from applinks.host import EntityDirectory, EntityHost, Host, HostUser
 from applinks.instance import Instance
+from applinks.outbound.application_links import ApplicationLink, ApplicationLinks
 from applinks.outbound.factory import AsyncRequestFactory, RequestFactory
-from applinks.outbound.links import ApplicationLink, ApplicationLinks
 from applinks.settings import Settings
 from applinks.transport.client import OutboundResponse
 from applinks.web.app import create_app
@@ -73,6 +73,8 @@ __all__ = [
     "CredentialsRequired",
     "DifferentApplication",
     "DuplicateLink",
+    "EntityDirectory",
+    "EntityHost",
     "Host",
     "HostUser",
     "ImpersonationNotAllowed",

@@ -1,13 +1,12 @@
-"""The running instance: settings, storage, identity, encryption and services, wired once at start."""
+"""The composition root: one running instance — settings, storage, key file, identity — and every service,
+built once with explicit collaborators into typed attributes. Nothing below this module imports it."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from typing import Any
 
 import httpx2
 from sqlalchemy import Engine
 
+from applinks.auth.legacy import LegacyConfiguration
 from applinks.auth.oauth1.consumers import ConsumerService
 from applinks.auth.oauth1.model import INBOUND_AUTH_TYPES as OAUTH1_INBOUND
 from applinks.auth.oauth1.verify import OAuthProvider
@@ -16,18 +15,32 @@ from applinks.auth.oauth2.resource import BearerResolver
 from applinks.auth.oauth2.server import Lifetimes, OAuth2Server
 from applinks.auth.trusted_apps.service import TrustedAppsService
 from applinks.crypto import SecretBox, create_key_file, read_key_file
+from applinks.diagnostics.adapters import OAuth2Probes, OAuthLevels
+from applinks.diagnostics.checks import Diagnoser
+from applinks.diagnostics.metrics import Metrics
+from applinks.diagnostics.service import DiagnosticsService
+from applinks.diagnostics.status import LinkStatus
 from applinks.discovery.manifest import icon_path
+from applinks.domain.link import Link
 from applinks.domain.manifest import APPLINKS_VERSION, TRUSTED_APPS, Manifest
 from applinks.domain.types import ApplicationType, TypeRegistry
 from applinks.errors import ConfigurationError
-from applinks.host import Host, HostUser
+from applinks.host import EntityDirectory, Host, HostUser, entity_directory
 from applinks.identity import Identity, InstanceKey, new_private_key, new_server_id
-from applinks.outbound.links import ApplicationLinks
+from applinks.outbound.application_links import ApplicationLinks
+from applinks.outbound.calls import SignedCalls
 from applinks.outbound.providers.oauth2 import OutgoingOAuth2
-from applinks.outbound.service import OutgoingAuth
+from applinks.outbound.service import SENDABLE, OutgoingAuth
 from applinks.redaction import install as install_log_redaction
-from applinks.services.links import LinkService
+from applinks.services.entity_links import EntityLinkService
+from applinks.services.lifecycle import LifecycleService
+from applinks.services.migration import LegacyMigration
 from applinks.services.rate_limits import RateLimiter, rules_from
+from applinks.services.registry import LinkService
+from applinks.services.wizard.generic import GenericAuth
+from applinks.services.wizard.oauth2 import OAuth2Links
+from applinks.services.wizard.service import WizardService
+from applinks.services.wizard.two_way import TwoWayAuth
 from applinks.settings import Settings
 from applinks.storage import db
 from applinks.storage.oauth2 import OAuth2Repository
@@ -69,7 +82,10 @@ def _load_identity(engine: Engine, box: SecretBox) -> Identity:
 
 
 class Instance:
-    """One applinks instance. Faces (web, CLI) hold one and call its services."""
+    """One applinks instance. Faces (web, CLI) hold one and call its services.
+
+    ``host`` may be attached after construction (a host that stores its users in the instance's database
+    needs the engine first); the services that need it ask for it on use."""
 
     def __init__(
         self,
@@ -103,6 +119,7 @@ class Instance:
         except BaseException:
             self.engine.dispose()  # a refused start must not keep database connections open
             raise
+        engine, box, identity, own_id = self.engine, self.box, self.identity, self.identity.application_id
         self.types = TypeRegistry()
         if settings.application_type not in self.types:
             self.types.register(ApplicationType(settings.application_type, settings.application_type.title()))
@@ -111,14 +128,11 @@ class Instance:
         self.rate_limits = RateLimiter(
             rules_from(settings), redis_url=settings.redis_url, key_prefix=settings.redis_prefix
         )
-        self.links = LinkService(self.engine, self.types, self.outbound, lambda: self.identity.application_id)
-        # Provider class names (protocol.md §5.1) this instance accepts / sends; auth modules add theirs.
-        self.inbound_auth_types: list[str] = []
-        self.outbound_auth_types: list[str] = []
-        # OAuth 1.0a service provider (issue 3): incoming consumers per link, and request verification.
-        self.oauth_consumers = ConsumerService(
-            self.engine, self.box, self.outbound, settings, self.identity, host=lambda: self.host
-        )
+        self.links = LinkService(engine, self.types, self.outbound, lambda: own_id)
+
+        # Protocols: the OAuth 1.0a service provider (incoming consumers per link, request verification) and
+        # Trusted Applications (legacy, protocol.md §9.1: understood both ways, enabled per link by an admin).
+        self.oauth_consumers = ConsumerService(engine, box, self.outbound, settings, identity, host=lambda: self.host)
         # The one replay store (OAuth 1.0a nonces, Trusted Applications certificates, JWT-bearer jti): Redis
         # SET NX in front of the database's unique insert when Redis is configured, the database alone otherwise.
         # Its database engine commits without waiting for the disk (storage/oauth_nonces.py: the guarantee).
@@ -127,23 +141,20 @@ class Instance:
         nonces: NonceStore = self._nonces
         if settings.redis_url:
             nonces = RedisNonceStore.from_url(settings.redis_url, nonces, settings.redis_prefix)
-        self.oauth_provider = OAuthProvider(self.engine, self.box, settings, self.oauth_consumers, nonces=nonces)
+        self.oauth_provider = OAuthProvider(engine, box, settings, self.oauth_consumers, nonces=nonces)
         # A deleted link takes its consumer with it (ON DELETE CASCADE): no cached copy may outlive it.
         self.links.delete_hooks.append(lambda _conn, _link: self.oauth_consumers.invalidate())
-        self.inbound_auth_types.extend(OAUTH1_INBOUND)
-        # Trusted Applications (legacy, protocol.md §9.1): understood both ways, enabled per link by an admin.
         self.trusted_apps = TrustedAppsService(
-            self.engine,
+            engine,
             self.outbound,
             application_type=settings.application_type,
-            server_id=self.identity.server_id,
-            private_key=self.identity.key.private_key,
-            own_link_id=lambda: self.identity.application_id,
+            server_id=identity.server_id,
+            private_key=identity.key.private_key,
+            own_link_id=lambda: own_id,
             nonces=self.oauth_provider.nonces,
         )
-        self.inbound_auth_types.append(TRUSTED_APPS)
-        # OAuth 2.0 authorization server (issue 11): incoming clients, Authlib's grants, bearer tokens.
-        oauth2_repository = OAuth2Repository(self.engine)
+        # The OAuth 2.0 authorization server: incoming clients, Authlib's grants, bearer tokens.
+        oauth2_repository = OAuth2Repository(engine)
         self.oauth2_clients = IncomingClients(
             oauth2_repository, base_url=lambda: self.base_url, allow_http=settings.oauth2_allow_http
         )
@@ -158,22 +169,92 @@ class Instance:
             nonces=nonces,
         )
         self.oauth2_resource = BearerResolver(oauth2_repository, self.oauth2_server.now, lambda: self.base_url)
-        self.outbound_auth_types.append(TRUSTED_APPS)
-        # Outgoing OAuth 2.0 links (issue 11): client configuration, users' tokens, JWT bearer impersonation.
+        # Outgoing OAuth 2.0 links: client configuration, users' tokens, JWT bearer impersonation.
         self.oauth2_outgoing = OutgoingOAuth2(
-            OAuth2OutgoingRepository(self.engine),
-            self.box,
+            OAuth2OutgoingRepository(engine),
+            box,
             self.outbound,
             url=self.url,
-            application_id=lambda: self.application_id,
-            private_pem=self.identity.key.private_pem,
+            application_id=lambda: own_id,
+            private_pem=identity.key.private_pem,
             allow_http=settings.oauth2_allow_http,
         )
-        # Calling linked applications (issue 4): outgoing providers, 3LO tokens held, audit, request factories.
-        self.outgoing = OutgoingAuth(self)
-        self.application_links = ApplicationLinks(self)
-        self.extensions: dict[str, Any] = {}
-        self._closers: list[Callable[[], None]] = []
+        # Provider class names (protocol.md §5.1) this instance accepts / sends, as its manifest lists them.
+        self.inbound_auth_types: list[str] = [*OAUTH1_INBOUND, TRUSTED_APPS]
+        self.outbound_auth_types: list[str] = [TRUSTED_APPS, *(p.class_name for p in SENDABLE)]
+
+        # Calling linked applications: outgoing providers, 3LO tokens held, audit, request factories.
+        self.outgoing = OutgoingAuth(
+            engine,
+            box,
+            settings,
+            identity,
+            self.outbound,
+            self.links,
+            self.trusted_apps,
+            self.oauth2_outgoing,
+            consumer_key=self.oauth_consumers.consumer_key,
+        )
+        self.application_links = ApplicationLinks(self.links, self.outgoing)
+
+        # Use cases.
+        self.wizard = WizardService(
+            engine,
+            settings,
+            own_id,
+            self.types,
+            self.outbound,
+            self.links,
+            TwoWayAuth(self.outbound, self.oauth_consumers, self.outgoing, own_id),
+            GenericAuth(self.links, self.oauth_consumers, self.outgoing),
+            OAuth2Links(
+                self.outbound, self.oauth2_clients, self.oauth2_outgoing, self.oauth_consumers, settings, identity
+            ),
+        )
+        self.lifecycle = LifecycleService(
+            engine,
+            self.types,
+            self.outbound,
+            self.links,
+            own_id,
+            self.oauth_consumers,
+            self.outgoing,
+            base_url=settings.base_url,
+        )
+        self.entity_links = EntityLinkService(
+            engine, self.types, self.links, self.outgoing, own_id, directory=self._entity_directory
+        )
+        self.migration = LegacyMigration(
+            engine, self.links, self.outbound, own_id, self.oauth_consumers, self.outgoing, self.trusted_apps
+        )
+
+        # Diagnostics: link checks through the auth areas' ports, stored results, metrics of calls and checks.
+        diagnoser = Diagnoser(
+            outbound=self.outbound,
+            own_id=lambda: own_id,
+            base_url=settings.base_url,
+            levels=OAuthLevels(self.oauth_consumers, self.outgoing),
+            legacy=LegacyConfiguration(engine, self.trusted_apps),
+            signed=SignedCalls(self.outgoing),
+            oauth2=OAuth2Probes(self.oauth2_outgoing),
+        )
+        self.diagnostics = DiagnosticsService(engine, self.links, diagnoser, monitor_interval=settings.monitor_interval)
+        self.metrics = Metrics(engine)
+        self.outgoing.observers.append(self._count_outgoing)
+        self.diagnostics.listeners.append(self._count_check)
+
+    def _entity_directory(self) -> EntityDirectory:
+        return entity_directory(self.host)
+
+    def _count_outgoing(self, link: Link, provider: str, outcome: int | str, seconds: float) -> None:
+        self.metrics.record_outgoing(link.id, provider, outcome, seconds)
+
+    def _count_check(self, status: LinkStatus) -> None:
+        self.metrics.record_check(status.error.type if status.error else None)
+
+    def start_background(self, *, self_check: bool = True) -> None:
+        """What a serving instance runs besides requests: the base-URL self-check and the link monitor."""
+        self.diagnostics.start_background(self.outbound, self.application_id, self_check=self_check)
 
     def publish_settings(self) -> None:
         """Store the public settings this instance runs with (``serve`` and ``init``), for every command and
@@ -221,12 +302,9 @@ class Instance:
             icon_uri=self.url(icon) if icon else "",
         )
 
-    def on_close(self, closer: Callable[[], None]) -> None:
-        self._closers.append(closer)
-
     def close(self) -> None:
-        for closer in reversed(self._closers):
-            closer()
+        self.diagnostics.stop()
+        self.outgoing.close()
         self.outbound.close()
         self._nonces.close()
         self._nonce_engine.dispose()

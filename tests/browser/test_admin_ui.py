@@ -11,7 +11,7 @@ import httpx2
 import pytest
 
 from applinks.auth.oauth2.models import digest
-from applinks.services.wizard import CreateLinkRequest, wizard_of
+from applinks.services.wizard.model import CreateLinkRequest
 from tests.browser.conftest import axe_violations, free_port_url, login, shot
 from tests.integration.fake_remote import Answer, fake_remote
 from tests.support import LiveInstance
@@ -248,7 +248,7 @@ def test_user_authorises_through_the_oauth_page_then_revokes(
     request = CreateLinkRequest(
         url=tracker.url, two_way=True, remote_username="admin", remote_password=tracker.admin[1], same_users=False
     )
-    assert wizard_of(wiki.instance).create(request, actor=_admin(wiki)).authentication_complete
+    assert wiki.instance.wizard.create(request, actor=_admin(wiki)).authentication_complete
 
     login(page, wiki, ("alice", "alice-pw"))
     page.get_by_role("navigation", name="Main").get_by_role("link", name="My linked accounts").click()
@@ -331,7 +331,7 @@ def test_posts_without_the_csrf_token_or_from_another_origin_are_refused(
     page: Any, wiki: LiveInstance, tracker: LiveInstance
 ) -> None:
     request = CreateLinkRequest(url=tracker.url)
-    wizard_of(wiki.instance).create(request, actor=_admin(wiki))
+    wiki.instance.wizard.create(request, actor=_admin(wiki))
     login(page, wiki)
     target = f"{wiki.url}/plugins/servlet/applinks/link/{tracker.application_id}/delete"
     refused = page.request.post(target, form={"both_ends": ""}, headers={"Origin": wiki.url})
@@ -389,7 +389,7 @@ def test_incoming_oauth2_client_secret_shown_once_with_copy_buttons_then_reset(p
 
 
 def test_outgoing_oauth2_on_a_link_page(page: Any, wiki: LiveInstance, tracker: LiveInstance) -> None:
-    wizard_of(wiki.instance).create(CreateLinkRequest(url=tracker.url), actor=_admin(wiki))
+    wiki.instance.wizard.create(CreateLinkRequest(url=tracker.url), actor=_admin(wiki))
     link = wiki.instance.links.get(tracker.application_id)
     login(page, wiki)
     page.goto(f"{wiki.url}/plugins/servlet/applinks/link/{link.id}#oauth2-outgoing")
@@ -416,7 +416,7 @@ def test_pages_pass_the_accessibility_check(page: Any, wiki: LiveInstance, track
     request = CreateLinkRequest(
         url=tracker.url, two_way=True, remote_username="admin", remote_password=tracker.admin[1], same_users=True
     )
-    wizard_of(wiki.instance).create(request, actor=_admin(wiki))
+    wiki.instance.wizard.create(request, actor=_admin(wiki))
     page.goto(wiki.url + "/login")
     found = {"login": axe_violations(page)}
     login(page, wiki)

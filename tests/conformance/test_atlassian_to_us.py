@@ -8,6 +8,7 @@ from urllib.parse import quote
 import pytest
 
 from applinks.domain.manifest import OAUTH_2LOI, OAUTH_3LO
+from applinks.refapp.host import refapp_host
 from tests.conformance.atlassian_peer import XML, JiraPeer, serve_jira, xml_body, xml_fields
 from tests.support import LiveInstance
 
@@ -243,7 +244,7 @@ def test_entity_link_reciprocation(linked: tuple[LiveInstance, JiraPeer]) -> Non
     """``PUT 1.0/entitylink/{type}/{key}?reciprocate=false`` with an ``<entityLink>`` body: 201; ``DELETE``:
     200 (Atlassian counts nothing else as done)."""
     tracker, jira = linked
-    tracker.instance.extensions["entities"].add("BUG", "Bugs")
+    refapp_host(tracker.instance).entities.add("BUG", "Bugs")
     body = xml_body(
         "entityLink",
         {

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from applinks.domain.manifest import OAUTH_2LO, OAUTH_2LOI
+from applinks.refapp.host import refapp_host
 from tests.conformance.atlassian_peer import JiraPeer, verify_our_signature, xml_fields
 from tests.support import LiveInstance
 
@@ -113,7 +114,7 @@ def test_entity_link_reciprocation(to_jira: tuple[LiveInstance, JiraPeer]) -> No
     """``PUT 1.0/entitylink/jira.project/PROJ?reciprocate=false`` with an ``<entityLink>`` describing our
     entity (201), and ``DELETE 1.0/entitylink/…?typeId=&key=&applicationId=`` (200)."""
     tracker, jira = to_jira
-    tracker.instance.extensions["entities"].add("BUG", "Bugs")
+    refapp_host(tracker.instance).entities.add("BUG", "Bugs")
     path = "/rest/applinks/2.0/entitylink/refapp.charlie/BUG"
     target = {"applicationId": jira.application_id, "typeId": "jira.project", "key": "PROJ", "name": "Project"}
     with tracker.client() as client:

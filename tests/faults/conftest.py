@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 
 from applinks.diagnostics.checks import Diagnoser
+from applinks.diagnostics.status import AuthLevels
+from applinks.domain.link import Link
 from applinks.errors import RemoteUnreachable
 from applinks.transport.client import OutboundClient, TransportOptions
 from applinks.transport.policy import AddressPolicy
@@ -38,6 +40,25 @@ def remote() -> Iterator[ScriptedRemote]:
 DiagnoserFactory = Callable[..., Diagnoser]
 
 
+class NothingConfigured:
+    """A link with no OAuth in either direction and no legacy authentication (tests that need none)."""
+
+    def levels(self, link: Link) -> AuthLevels:
+        return AuthLevels()
+
+    def set_levels(self, link: Link, levels: AuthLevels, actor: object) -> AuthLevels:
+        raise AssertionError("a link check never changes levels")
+
+    def legacy(self, link: Link) -> set[str]:
+        return set()
+
+    def configured(self, link: Link) -> bool:
+        return False  # no outgoing OAuth 2.0
+
+    def probe(self, link: Link, user: object) -> None:
+        return None
+
+
 @pytest.fixture
 def make_diagnoser() -> Iterator[DiagnoserFactory]:
     clients: list[OutboundClient] = []
@@ -59,6 +80,9 @@ def make_diagnoser() -> Iterator[DiagnoserFactory]:
         )
         client = OutboundClient(options, resolver=fake_resolver(names or {}))
         clients.append(client)
+        fields.setdefault("levels", NothingConfigured())
+        fields.setdefault("legacy", NothingConfigured())
+        fields.setdefault("oauth2", NothingConfigured())
         return Diagnoser(outbound=client, own_id=lambda: OUR_ID, base_url=OUR_URL, **fields)
 
     yield make

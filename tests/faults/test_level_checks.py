@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import httpx2
 
 from applinks.diagnostics.status import DISABLED_LEVEL, OAUTH_LEVEL, AuthLevels, OAuthLevel
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.errors import CredentialsRequired
 from applinks.host import HostUser
 from applinks.transport.client import OutboundResponse

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from applinks.diagnostics.advice import Category, advice_for
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from tests.faults.conftest import DiagnoserFactory
 from tests.faults.remotes import closed_port, silent_socket
 

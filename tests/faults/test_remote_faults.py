@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.identity import generic_application_id
 from tests.faults.conftest import OUR_ID, OUR_URL, DiagnoserFactory
 from tests.faults.remotes import OAUTH_OFF, Peer, ScriptedRemote

@@ -9,7 +9,7 @@ import pytest
 
 from applinks.diagnostics.advice import ERRORS, WARNINGS
 from applinks.discovery.manifest import fetch_manifest
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.errors import RemoteUnreachable
 from tests.faults.conftest import DiagnoserFactory
 from tests.faults.remotes import Pki, tls_server

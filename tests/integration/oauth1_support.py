@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from applinks.auth.oauth1.model import Consumer, ConsumerSettings
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.host import HostUser
 from tests.support import LiveInstance
 

@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from applinks.host import HostUser
-from applinks.services.wizard import CreateLinkRequest, wizard_of
+from applinks.services.wizard.model import CreateLinkRequest
 from applinks.settings import Settings
 from tests.faults.remotes import serve
 from tests.support import Databases, LiveInstance, bind_loopback
@@ -34,7 +34,7 @@ def two_way(
     custom_rpc_url: str | None = None,
 ) -> str:
     """Link ``local`` to ``remote`` two-way with OAuth on both ends (the wizard); returns the link ID."""
-    result = wizard_of(local.instance).create(
+    result = local.instance.wizard.create(
         CreateLinkRequest(
             url=url or remote.url,
             two_way=True,

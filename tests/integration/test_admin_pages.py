@@ -10,8 +10,8 @@ from html import unescape
 
 import httpx2
 
-from applinks.domain.links import Link
-from applinks.services.wizard import CreateLinkRequest, wizard_of
+from applinks.domain.link import Link
+from applinks.services.wizard.model import CreateLinkRequest
 from tests.integration.fake_remote import Answer, FakeRemote, fake_remote
 from tests.support import InstanceFactory, LiveInstance, bind_loopback
 
@@ -110,7 +110,7 @@ def test_the_2lo_executing_user_is_set_on_the_link_page(make_instance: InstanceF
     users = tracker.instance.host
     assert users is not None and (admin := users.get_user("admin")) is not None
     request = CreateLinkRequest(url=wiki.url, two_way=True, remote_username="admin", remote_password="admin-pw")
-    assert wizard_of(tracker.instance).create(request, actor=admin).authentication_complete
+    assert tracker.instance.wizard.create(request, actor=admin).authentication_complete
     page = f"/plugins/servlet/applinks/link/{wiki.application_id}"
     with _browser(tracker) as client:
         form = client.get(page)

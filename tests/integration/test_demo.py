@@ -1,4 +1,5 @@
-"""``python -m applinks.demo``: two reference instances as real processes, their logins printed, stopped cleanly."""
+"""``python -m applinks.refapp.demo``: two reference instances as real processes, their logins printed, stopped
+cleanly."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from pathlib import Path
 import httpx2
 import pytest
 
-from applinks import demo
 from applinks.instance import Instance
+from applinks.refapp import demo
 from applinks.refapp.users import UserStore
 from applinks.settings import Settings
 from tests.integration.processes import Child
@@ -45,7 +46,7 @@ def children() -> Iterator[list[Child]]:
 
 
 def _start(children: list[Child], *args: str, env: dict[str, str] | None = None) -> Child:
-    child = Child.start([sys.executable, "-m", "applinks.demo", *args], env)
+    child = Child.start([sys.executable, "-m", "applinks.refapp.demo", *args], env)
     children.append(child)
     return child
 

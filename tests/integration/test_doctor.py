@@ -14,7 +14,7 @@ from typer.testing import CliRunner, Result
 
 from applinks.cli.common import CLI_ACTOR
 from applinks.cli.main import app
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.instance import Instance
 from applinks.settings import Settings
 from tests.faults.remotes import Peer, ScriptedRemote, closed_port, scripted_remote, silent_socket

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from applinks.refapp.host import refapp_host
 from tests.support import LiveInstance
 
 ENTITY = "/rest/applinks/2.0/entitylink"
@@ -19,7 +20,7 @@ def linked(tracker: LiveInstance, wiki: LiveInstance) -> tuple[LiveInstance, Liv
     with wiki.client() as client:
         created = client.post(FORM + "/createAppLink", json={"applicationLink": {"rpcUrl": tracker.url}})
     assert created.status_code == 201, created.text
-    wiki.instance.extensions["entities"].add("DOCS", "Documentation")
+    refapp_host(wiki.instance).entities.add("DOCS", "Documentation")
     return wiki, tracker
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from applinks.refapp.host import refapp_host
 from tests.integration.test_delete_both_ends import link_two_way
 from tests.support import LiveInstance
 
@@ -16,8 +17,8 @@ CHARLIE = "refapp.charlie"
 @pytest.fixture
 def pair(tracker: LiveInstance, wiki: LiveInstance) -> tuple[LiveInstance, LiveInstance]:
     link_two_way(wiki, tracker, same_users=True)
-    wiki.instance.extensions["entities"].add("DOCS", "Documentation")
-    tracker.instance.extensions["entities"].add("BUG", "Bugs")
+    refapp_host(wiki.instance).entities.add("DOCS", "Documentation")
+    refapp_host(tracker.instance).entities.add("BUG", "Bugs")
     return wiki, tracker
 
 
@@ -69,7 +70,7 @@ def test_a_one_way_link_cannot_reciprocate(tracker: LiveInstance, wiki: LiveInst
             "/rest/applinks/1.0/applicationlinkForm/createAppLink", json={"applicationLink": {"rpcUrl": tracker.url}}
         )
         assert made.status_code == 201
-        wiki.instance.extensions["entities"].add("DOCS", "Documentation")
+        refapp_host(wiki.instance).entities.add("DOCS", "Documentation")
         body = {"applicationId": tracker.application_id, "typeId": CHARLIE, "key": "BUG"}
         refused = client.put(f"{ENTITY}/{CHARLIE}/DOCS", params={"reciprocate": "true"}, json=body)
     assert refused.status_code == 400, refused.text

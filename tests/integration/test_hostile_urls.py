@@ -9,7 +9,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from tests.integration.oauth1_support import SYSADMIN
 from tests.security.outbound_servers import redirect, serving
 from tests.support import LiveInstance

@@ -12,7 +12,7 @@ from typer.testing import CliRunner, Result
 from applinks.auth.oauth1.model import ConsumerSettings
 from applinks.cli.common import CLI_ACTOR
 from applinks.cli.main import app
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.instance import Instance
 from applinks.settings import Settings
 from tests.integration.oauth1_support import key_pair

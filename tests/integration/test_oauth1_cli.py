@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.refapp.users import UserStore
 from tests.integration.oauth1_support import SYSADMIN, key_pair
 from tests.unit.cli.conftest import CLEAN_ENV, Cli, one_error_line

@@ -7,7 +7,7 @@ import requests
 from oauthlib.oauth1 import SIGNATURE_RSA
 from requests_oauthlib import OAuth1
 
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from tests.integration.fake_remote import Answer, fake_remote
 from tests.integration.oauth1_support import SYSADMIN, generic_link, key_pair, rsa_consumer
 from tests.support import InstanceFactory, LiveInstance

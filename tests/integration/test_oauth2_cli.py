@@ -11,7 +11,7 @@ import pytest
 
 from applinks.auth.oauth2.client import callback_path
 from applinks.cli.common import CLI_ACTOR
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.identity import InstanceKey, new_private_key
 from tests.unit.cli.conftest import CLEAN_ENV, Cli, one_error_line
 

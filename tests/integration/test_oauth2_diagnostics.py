@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from applinks.diagnostics.wiring import diagnostics_of
 from applinks.errors import CredentialsRequired
 from applinks.host import HostUser
 from applinks.storage.oauth2_tables import oauth2_outgoing_tokens
@@ -17,7 +16,7 @@ ALICE = HostUser("alice")
 
 
 def _check(wiki: object, link_id: str, user: HostUser | None = None) -> str | None:
-    status = diagnostics_of(wiki.instance).check(link_id, user)  # type: ignore[attr-defined]
+    status = wiki.instance.diagnostics.check(link_id, user)  # type: ignore[attr-defined]
     return status.error.type if status.error is not None else None
 
 
@@ -36,7 +35,7 @@ def test_oauth2_link_findings(make_instance: InstanceFactory) -> None:
         alice.delete(f"/rest/applinks-oauth2/latest/authorized/{client_id}")
     with wiki.instance.engine.begin() as conn:
         conn.execute(update(oauth2_outgoing_tokens).values(expires_at=0))
-    status = diagnostics_of(wiki.instance).check(link.id, ALICE)
+    status = wiki.instance.diagnostics.check(link.id, ALICE)
     assert status.error is not None and status.error.type == "OAUTH2_REFRESH_EXPIRED"
     assert (
         status.error.authorisation_uri and "/plugins/servlet/oauth2/client/authorize" in status.error.authorisation_uri

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from applinks.auth.oauth2.client import callback_path
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.errors import CredentialsRequired
 from applinks.host import HostUser
 from applinks.instance import Instance

@@ -15,10 +15,11 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from starlette.testclient import TestClient
 
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.errors import RemoteUnreachable
 from applinks.host import HostUser
 from applinks.refapp.app import build_app
+from applinks.refapp.host import refapp_host
 from applinks.settings import Settings
 from applinks.web.api import applicationlink, manifest
 
@@ -49,7 +50,7 @@ def _foundation_operations() -> set[tuple[str, str]]:
 def app(settings: Settings) -> Iterator[FastAPI]:
     built = build_app(settings, resolver=_no_network)
     instance = built.state.instance
-    instance.extensions["users"].add("admin", "admin-pw", sysadmin=True)
+    refapp_host(instance).users.add("admin", "admin-pw", sysadmin=True)
     instance.links.create(
         Link(id=EXISTING, type_id="refapp", name="Existing", display_url="http://x.test", rpc_url="http://x.test"),
         actor=HostUser("setup", is_admin=True, is_sysadmin=True),

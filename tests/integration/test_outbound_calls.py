@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 import pytest
 
 from applinks import HostUser, InvalidInput, RemoteMoved, RemoteUnreachable, UnexpectedResponse, UnexpectedStatus
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.outbound.providers.names import BASIC, OAUTH, TWO_LEGGED_OAUTH, TWO_LEGGED_OAUTH_IMPERSONATION
 from applinks.web.pages import STATIC_PATH
 from tests.integration.outbound_support import Browser, FakeProvider, link, serve_fake, set_provider

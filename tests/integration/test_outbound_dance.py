@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from applinks import AuthenticationNotConfigured, HostUser, InvalidInput
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.storage.outbound_tables import outbound_dances, outbound_tokens
 from tests.integration.outbound_support import Browser, FakeProvider, oauth_pair, serve_fake, set_provider
 from tests.support import InstanceFactory, LiveInstance

@@ -11,6 +11,7 @@ import pytest
 
 from applinks import CredentialsRequired, HostUser, ImpersonationNotAllowed
 from applinks.outbound.calls import SignedCalls
+from applinks.services.calls import request_as
 from applinks.storage.outbound_tables import outbound_tokens
 from tests.integration.outbound_support import Browser, dance, oauth_pair
 from tests.support import InstanceFactory, LiveInstance
@@ -158,7 +159,7 @@ def test_two_legged_runs_as_the_executing_user(pair: tuple[LiveInstance, LiveIns
     calls = SignedCalls(wiki.instance.outgoing)
     assert calls.two_legged_get(jira.link, tracker.url + WHOAMI).text == "bob"
     assert calls.user_get(jira.link, HostUser("alice"), WHOAMI).text == "bob"
-    assert calls.request_as(jira.link, HostUser("alice"), "GET", WHOAMI).status_code == 200
+    assert request_as(wiki.instance.outgoing, jira.link, HostUser("alice"), "GET", WHOAMI).status_code == 200
 
 
 def test_two_legged_with_impersonation_runs_as_the_current_user_and_is_audited(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.host import HostUser
 from tests.integration.lifecycle_fakes import closed_port_url, redirecting_server, served_again
 from tests.support import InstanceFactory, LiveInstance

@@ -14,9 +14,10 @@ from oauthlib.oauth1 import SIGNATURE_RSA
 from requests_oauthlib import OAuth1
 
 from applinks.auth.oauth1.model import ConsumerSettings
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.host import HostUser
 from applinks.refapp.app import build_app
+from applinks.refapp.host import refapp_host
 from applinks.settings import Settings
 from tests.integration.oauth1_support import form, key_pair
 from tests.integration.processes import Child
@@ -39,7 +40,7 @@ def _prepare(data_dir: Path, db_url: str, base_url: str) -> str:
     app = build_app(Settings(data_dir=data_dir, database_url=db_url, base_url=base_url))
     instance = app.state.instance
     try:
-        instance.extensions["users"].add("alice", "alice-pw")
+        refapp_host(instance).users.add("alice", "alice-pw")
         url = "http://127.0.0.1:9/workers-client"
         link = instance.links.create(Link("generic-workers", "generic", "Workers client", url, url), actor=SYSADMIN)
         settings = ConsumerSettings(

@@ -132,7 +132,8 @@ def test_monitor_checks_links_in_the_background(make_instance: InstanceFactory) 
     tracker = make_instance(name="Tracker")
     wiki = make_instance(name="Wiki", monitor_interval=0.2)
     link_id = link(wiki, tracker)
-    monitor = wiki.instance.extensions["diagnostics.monitor"]
+    monitor = wiki.instance.diagnostics.monitor
+    assert monitor is not None
     rounds = monitor.rounds
     # Two more rounds: the link existed for at least one whole round.
     assert monitor.wait_for_rounds(rounds + 2, timeout=20)
@@ -143,10 +144,11 @@ def test_monitor_checks_links_in_the_background(make_instance: InstanceFactory) 
 
 
 def test_no_monitor_unless_asked(tracker: LiveInstance) -> None:
-    assert "diagnostics.monitor" not in tracker.instance.extensions
+    assert tracker.instance.diagnostics.monitor is None
 
 
 def test_the_start_up_self_check_finds_our_base_url(tracker: LiveInstance) -> None:
-    checker = tracker.instance.extensions["diagnostics.selfcheck"]
+    checker = tracker.instance.diagnostics.self_check
+    assert checker is not None
     assert checker.done.wait(timeout=20)
-    assert tracker.instance.extensions["diagnostics"].instance_warnings == []
+    assert tracker.instance.diagnostics.instance_warnings == []

@@ -13,7 +13,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from applinks.auth.trusted_apps.protocol import AUTOCONFIG_PATH, CERTIFICATE_PATH, MAGIC, Header
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.host import HostUser
 from applinks.outbound.providers.names import TRUSTED_APPS as TRUSTED_APPS_PROVIDER
 from tests.support import LiveInstance, bind_loopback, serve_app

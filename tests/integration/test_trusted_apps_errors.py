@@ -23,8 +23,9 @@ from applinks.auth.trusted_apps.protocol import (
     rsa_private_raw,
 )
 from applinks.auth.trusted_apps.signer import TrustedAppsSigner, new_secret_key
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.host import HostUser
+from applinks.refapp.host import refapp_host
 from tests.support import Databases, LiveInstance, start_instance
 
 WHOAMI = "/plugins/servlet/applinks/whoami"
@@ -53,7 +54,7 @@ def receiver(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     live = start_instance(databases, tmp, name="Receiver")
     live.add_user("alice", "alice-pw")
     live.add_user("locked", "locked-pw")
-    live.instance.extensions["users"].set_can_login("locked", False)
+    refapp_host(live.instance).users.set_can_login("locked", False)
     trusted = live.instance.trusted_apps
     for app_id, patterns in (
         (SENDER, {}),

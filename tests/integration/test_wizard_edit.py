@@ -8,7 +8,6 @@ import pytest
 
 from applinks.errors import InvalidInput, PermissionDenied
 from applinks.host import HostUser
-from applinks.services.lifecycle import lifecycle_of
 from tests.integration.lifecycle_fakes import cli
 from tests.integration.test_delete_both_ends import link_two_way
 from tests.support import InstanceFactory, LiveInstance
@@ -65,7 +64,7 @@ def test_cli_edits_both_ends_with_the_remote_administrator(tracker: LiveInstance
 def test_impersonation_needs_a_system_administrator(tracker: LiveInstance, wiki: LiveInstance) -> None:
     link_two_way(wiki, tracker, same_users=False)
     admin = HostUser("ada", is_admin=True)
-    service = lifecycle_of(wiki.instance)
+    service = wiki.instance.lifecycle
     with pytest.raises(PermissionDenied):
         service.edit(tracker.application_id, actor=admin, incoming="impersonation")
     with pytest.raises(PermissionDenied):
@@ -79,7 +78,7 @@ def test_name_display_url_and_primary(
     other = make_instance(name="Other")
     cli(wiki, "link", "create", tracker.url)
     cli(wiki, "link", "create", other.url)
-    service = lifecycle_of(wiki.instance)
+    service = wiki.instance.lifecycle
     actor = HostUser("cli", is_admin=True, is_sysadmin=True)
     edited = service.edit(
         other.application_id, actor=actor, name="Other one", display_url="https://other.example.com", primary=True

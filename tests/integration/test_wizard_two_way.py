@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.errors import RemoteUnreachable
-from applinks.services.wizard import wizard_of
 from tests.integration.lifecycle_fakes import served_again
 from tests.support import InstanceFactory, LiveInstance
 
@@ -87,7 +86,7 @@ def test_a_failure_after_the_remote_end_reports_what_exists(tracker: LiveInstanc
     def fail(_step: str, _link: Link) -> None:
         raise RemoteUnreachable("the database went away", kind="CONNECTION_REFUSED")
 
-    wizard_of(wiki.instance).hooks["after_remote_link"] = fail
+    wiki.instance.wizard.hooks["after_remote_link"] = fail
     with wiki.client() as client:
         failed = client.post(FORM + "/createAppLink", json=two_way(tracker.url))
     assert failed.status_code == 400, failed.text
@@ -99,7 +98,7 @@ def test_a_failure_after_the_remote_end_reports_what_exists(tracker: LiveInstanc
     assert links_of(wiki) == []
     assert [link["id"] for link in links_of(tracker)] == [wiki.application_id]
     # Creating again completes it: the remote end is reused.
-    del wizard_of(wiki.instance).hooks["after_remote_link"]
+    del wiki.instance.wizard.hooks["after_remote_link"]
     with wiki.client() as client:
         again = client.post(FORM + "/createAppLink", json=two_way(tracker.url))
     assert again.status_code == 201, again.text
@@ -114,7 +113,7 @@ def test_remote_down_after_the_reciprocal_step_leaves_both_links_and_says_so(
     def stop_remote(_step: str, _link: Link) -> None:
         tracker.stop()
 
-    wizard_of(wiki.instance).hooks["after_remote_link"] = stop_remote
+    wiki.instance.wizard.hooks["after_remote_link"] = stop_remote
     with wiki.client() as client:
         created = client.post(FORM + "/createAppLink", json=two_way(tracker.url))
     assert created.status_code == 201, created.text

@@ -18,6 +18,7 @@ from oauthlib.oauth1.rfc5849 import SIGNATURE_RSA_SHA512
 from requests_oauthlib import OAuth1, OAuth1Session
 
 from applinks.auth.oauth1.model import Consumer
+from applinks.refapp.host import refapp_host
 from tests.integration.oauth1_support import (
     CALLBACK,
     KeyPair,
@@ -85,7 +86,7 @@ def test_two_legged_and_impersonation_with_requests_oauthlib(make_instance: Inst
     live = make_instance(name="Wiki")
     for name in ("svc", "alice", "ghost"):
         live.add_user(name, name + "-pw")
-    live.instance.extensions["users"].set_can_login("ghost", False)
+    refapp_host(live.instance).users.set_can_login("ghost", False)
     two_lo, keys = rsa_consumer(live, two_lo_allowed=True, executing_two_lo_user="svc")
     auth = OAuth1(two_lo.key, signature_method=SIGNATURE_RSA, rsa_key=keys.private_pem)
     with requests.Session() as http:

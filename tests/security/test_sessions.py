@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx2
 
+from applinks.refapp.host import refapp_host
 from tests.support import Databases, InstanceFactory, LiveInstance, start_node
 
 WHOAMI = "/plugins/servlet/applinks/whoami"
@@ -63,7 +64,7 @@ def test_an_idle_session_expires(make_instance: InstanceFactory) -> None:
     with httpx2.Client(base_url=live.url, trust_env=False) as browser:
         _login(live, browser)
         saved = _cookies(browser)
-    sessions = live.instance.extensions["users"].sessions
+    sessions = refapp_host(live.instance).users.sessions
     sessions.clock = lambda: time.time() + 601
     assert _who(live.url, saved) == ""
     sessions.clock = time.time
@@ -76,8 +77,8 @@ def test_a_user_who_may_no_longer_log_in_loses_every_session(make_instance: Inst
     with httpx2.Client(base_url=live.url, trust_env=False) as browser:
         assert browser.post("/login", data={"username": "alice", "password": "alice-pw"}).status_code == 303
         saved = _cookies(browser)
-    live.instance.extensions["users"].set_can_login("alice", False)
-    live.instance.extensions["users"].set_can_login("alice", True)
+    refapp_host(live.instance).users.set_can_login("alice", False)
+    refapp_host(live.instance).users.set_can_login("alice", True)
     assert _who(live.url, saved) == ""
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from applinks.auth.trusted_apps.service import TrustedAppsService
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.storage import outbound as outbound_repo
 
 TRUSTED = "trusted"

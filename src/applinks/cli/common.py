@@ -1,4 +1,5 @@
-"""What every command shares: settings from options and environment, clear errors, tables or JSON."""
+"""What every command shares: settings from options and environment, the instance (with the reference
+application as its host), clear errors, questions, tables or JSON."""
 
 from __future__ import annotations
 
@@ -19,10 +20,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import inspect
 
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.errors import AppLinksError
 from applinks.host import Host, HostUser
 from applinks.instance import SERVER_ID, Instance
+from applinks.refapp.host import RefappHost
 from applinks.settings import Settings
 from applinks.storage import db
 from applinks.storage.links import list_links
@@ -33,6 +35,11 @@ console = Console()
 
 # The operator at the command line owns the installation: a system administrator.
 CLI_ACTOR = HostUser("cli", "command line", is_admin=True, is_sysadmin=True)
+Json = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+AsUser = Annotated[
+    str | None,
+    typer.Option("--as", help="The local user whose access to the remote application is used for the remote call."),
+]
 
 
 class State:
@@ -145,16 +152,44 @@ def load_host(spec: str) -> Host:
 
 @contextmanager
 def open_instance(*, create: bool = False, **overrides: Any) -> Iterator[Instance]:
-    """The instance of the data directory; ``create`` (``init`` only) makes a new one where there is none."""
+    """The instance of the data directory, with the host of ``--app`` or else the reference application's users
+    and entities as its host (the command line opens its data without its web app), so that permission checks
+    and remote calls as a user work the same way; ``create`` (``init`` only) makes a new one where there is
+    none."""
     with cli_errors():
         settings = make_settings(**overrides)
         if not create:
             require_instance(settings)
         instance = Instance(settings, load_host(state.app) if state.app else None)
         try:
+            if instance.host is None:  # no --app: the reference application's users and entities
+                RefappHost.attach(instance)
             yield instance
         finally:
             instance.close()
+
+
+def local_user(instance: Instance, name: str | None, why: str) -> HostUser:
+    """The local user ``--as`` names, for commands that call the remote application as a user."""
+    if not name:
+        fail(f"{why} calls the remote application as a user: give --as USER (a local user)")
+    user = instance.host.get_user(name) if instance.host is not None else None
+    if user is None:
+        fail(f"there is no local user called {name!r}")
+    return user
+
+
+def warn(message: str) -> None:
+    typer.secho("warning: " + message, err=True, fg="yellow")
+
+
+def confirm(question: str, yes: bool) -> bool:
+    """``yes`` answers every question; without a terminal to ask, the answer is no."""
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        return False
+    return bool(typer.confirm(question, default=False))
 
 
 def print_table(table: Table) -> None:

@@ -15,8 +15,7 @@ from applinks.cli.common import cli_errors, console, fail, open_instance, pick_l
 from applinks.diagnostics.advice import advice_for
 from applinks.diagnostics.selfcheck import check_base_url
 from applinks.diagnostics.status import Finding, LinkStatus
-from applinks.diagnostics.wiring import diagnostics_of
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.instance import Instance
 
 err_console = Console(stderr=True)
@@ -82,7 +81,7 @@ def doctor(
     if timeout is not None:
         overrides = {"connect_timeout": timeout, "read_timeout": timeout, "request_deadline": timeout}
     with open_instance(**overrides) as instance, cli_errors():
-        service = diagnostics_of(instance)
+        service = instance.diagnostics
         targets = _select(instance, links or [])
         with ThreadPoolExecutor(max_workers=1) as side:
             # Our own base URL is checked alongside the links, so it costs no extra wall time.

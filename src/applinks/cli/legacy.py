@@ -12,7 +12,7 @@ import typer
 from applinks.auth.trusted_apps.service import ConfigureResult, RemoteAdmin
 from applinks.cli.common import CLI_ACTOR, LinkRef, cli_errors, console, emit_one, fail, open_instance
 from applinks.domain.trusted_apps import DEFAULT_CERTIFICATE_TIMEOUT_MS
-from applinks.services.migration import LegacyMigration, target_level
+from applinks.services.migration import target_level
 
 app = typer.Typer(no_args_is_help=True)
 trusted_app = typer.Typer(no_args_is_help=True)
@@ -68,7 +68,7 @@ def certificate() -> None:
 def show(link_id: LinkRef, as_json: Json = False) -> None:
     """The legacy authentication a link uses and the OAuth level migration would give it."""
     with open_instance() as instance, cli_errors():
-        state = LegacyMigration(instance).state(link_id)
+        state = instance.migration.state(link_id)
         trusted = instance.trusted_apps.state(link_id)
         data: dict[str, Any] = {
             **state.to_json(),
@@ -137,7 +137,7 @@ def migrate(
     """Migrate legacy authentication to OAuth: Trusted Applications → OAuth with impersonation, Basic → OAuth."""
     remote = _remote(remote_user, remote_password, remote_password_file)
     with open_instance() as instance, cli_errors():
-        result = LegacyMigration(instance).migrate(link_id, actor=CLI_ACTOR, remote=remote)
+        result = instance.migration.migrate(link_id, actor=CLI_ACTOR, remote=remote)
         if as_json:
             emit_one(result.to_json(), True)
             return

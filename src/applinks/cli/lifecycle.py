@@ -27,10 +27,9 @@ from applinks.domain.entity_links import EntityRef
 from applinks.errors import CredentialsRequired, RemoteDeleteFailed
 from applinks.host import HostUser
 from applinks.instance import Instance
-from applinks.services.auth_levels import EndLevels, level_name, local_levels, set_levels_both_ends
-from applinks.services.entity_links import entity_links_of
-from applinks.services.lifecycle import lifecycle_of
-from applinks.services.wizard import APPLINKS, MOVED, CreateLinkRequest, CreateLinkResult, SideReport, wizard_of
+from applinks.refapp.host import refapp_host
+from applinks.services.lifecycle import EndLevels, level_name
+from applinks.services.wizard.model import APPLINKS, MOVED, CreateLinkRequest, CreateLinkResult, SideReport
 
 entity_app = typer.Typer(no_args_is_help=True)
 entities_app = typer.Typer(no_args_is_help=True)
@@ -51,19 +50,6 @@ def register(app: typer.Typer) -> None:
     links.app.command("check-moved")(check_moved)
     app.add_typer(entity_app, name="entity-link", help="Entity links (a local entity linked to a remote one).")
     app.add_typer(entities_app, name="entities", help="Entities of the reference application (projects with keys).")
-
-
-def _attach_refapp(instance: Instance) -> None:
-    """The command line opens the reference application's data without its web app: attach its users and
-    entities so permission checks and remote calls as a user work the same way."""
-    from applinks.refapp.entities import RefappEntities, entity_type_for
-    from applinks.refapp.users import UserStore
-
-    if instance.host is None:
-        instance.host = UserStore(instance.engine, instance.base_url)
-    if "entities" not in instance.extensions:
-        entity_type = entity_type_for(instance.types, instance.settings.application_type)
-        instance.extensions["entities"] = RefappEntities(instance.engine, entity_type)
 
 
 def _user(instance: Instance, name: str | None, why: str) -> HostUser:
@@ -138,8 +124,7 @@ def create(
 ) -> None:
     """Create a link as the wizard does: check the remote, review, then one-way, two-way or generic."""
     with open_instance() as instance, cli_errors():
-        _attach_refapp(instance)
-        wizard = wizard_of(instance)
+        wizard = instance.wizard
         check = wizard.check(url)
         if check.status == MOVED:
             _warn(check.warning)
@@ -263,7 +248,7 @@ def relocate(
 ) -> None:
     """Point a link at the new address of its remote application."""
     with open_instance() as instance, cli_errors():
-        result = lifecycle_of(instance).relocate(link_id, new_url, actor=CLI_ACTOR, nowarning=force, force=force)
+        result = instance.lifecycle.relocate(link_id, new_url, actor=CLI_ACTOR, nowarning=force, force=force)
         link = result.link
         console.print(
             f"{link.name!r} now at {link.rpc_url} (display URL {link.display_url})", highlight=False, markup=False
@@ -296,7 +281,7 @@ def check_moved(
 ) -> None:
     """Probe links' RPC URLs and flag those whose remote moved (redirect, or another application there)."""
     with open_instance() as instance, cli_errors():
-        service = lifecycle_of(instance)
+        service = instance.lifecycle
         ids = link_ids or [link.id for link in instance.links.list()]
         rows = []
         with slow_progress("checking links", len(ids)) as done:
@@ -335,7 +320,7 @@ def edit(
     --remote-user, as the wizard does; otherwise it says what to run on the other side)."""
     with open_instance() as instance, cli_errors():
         levels = incoming is not None or outgoing is not None
-        link = lifecycle_of(instance).edit(
+        link = instance.lifecycle.edit(
             link_id,
             actor=CLI_ACTOR,
             name=name,
@@ -347,14 +332,13 @@ def edit(
         if not levels:
             emit_one(link.to_v2(), as_json)
             return
-        here_in, here_out = local_levels(instance, link)
+        here_in, here_out = instance.lifecycle.levels(link)
         remote_admin = None
         if remote_user:
             remote_admin = (remote_user, _read_password(remote_password, remote_password_file, remote_user))
         # Both directions go to the remote (mirrored): the one not given stays as it is here.
         local, remote = (
-            set_levels_both_ends(
-                instance,
+            instance.lifecycle.set_levels_both_ends(
                 link,
                 incoming=incoming or level_name(here_in),
                 outgoing=outgoing or level_name(here_out),
@@ -398,9 +382,8 @@ def edit(
 def delete_link(link_id: str, *, both_ends: bool, as_user: str | None, yes: bool) -> None:
     """``applinks link delete ID [--both-ends --as USER] [--yes]`` (the command lives in cli/links.py)."""
     with open_instance() as instance, cli_errors():
-        _attach_refapp(instance)
         caller = _user(instance, as_user, "--both-ends") if both_ends else None
-        service = lifecycle_of(instance)
+        service = instance.lifecycle
         try:
             result = service.delete(link_id, actor=CLI_ACTOR, both_ends=both_ends, caller=caller)
         except CredentialsRequired as exc:
@@ -441,8 +424,7 @@ def entity_list(
 ) -> None:
     """List the entity links of a local entity."""
     with open_instance() as instance, cli_errors():
-        _attach_refapp(instance)
-        found = entity_links_of(instance).list(CLI_ACTOR, local_type, local_key, type_id)
+        found = instance.entity_links.list(CLI_ACTOR, local_type, local_key, type_id)
         emit(_entity_rows(found), ["applicationId", "typeId", "key", "name", "isPrimary"], as_json)
 
 
@@ -459,9 +441,8 @@ def entity_add(
 ) -> None:
     """Link a local entity to an entity of a linked application."""
     with open_instance() as instance, cli_errors():
-        _attach_refapp(instance)
         user = _user(instance, as_user, "--reciprocate") if reciprocate else CLI_ACTOR
-        link, created = entity_links_of(instance).add(
+        link, created = instance.entity_links.add(
             user, local_type, local_key, EntityRef(link_id, type_id, key, name or ""), reciprocate=reciprocate
         )
         state = "linked" if created else "updated the link of"
@@ -481,9 +462,8 @@ def entity_delete(
 ) -> None:
     """Delete an entity link."""
     with open_instance() as instance, cli_errors():
-        _attach_refapp(instance)
         user = _user(instance, as_user, "--reciprocate") if reciprocate else CLI_ACTOR
-        entity_links_of(instance).delete(
+        instance.entity_links.delete(
             user, local_type, local_key, EntityRef(link_id, type_id, key), reciprocate=reciprocate
         )
         console.print(
@@ -497,8 +477,7 @@ def entity_primary(
 ) -> None:
     """Make an entity link the primary of its type."""
     with open_instance() as instance, cli_errors():
-        _attach_refapp(instance)
-        entity_links_of(instance).make_primary(CLI_ACTOR, local_type, local_key, EntityRef(link_id, type_id, key))
+        instance.entity_links.make_primary(CLI_ACTOR, local_type, local_key, EntityRef(link_id, type_id, key))
         console.print(
             f"{type_id} {key} is now the primary link of {local_type} {local_key}", highlight=False, markup=False
         )
@@ -511,8 +490,7 @@ def entities_add(
 ) -> None:
     """Add an entity (a project) to the reference application."""
     with open_instance() as instance, cli_errors():
-        _attach_refapp(instance)
-        directory = instance.extensions["entities"]
+        directory = refapp_host(instance).entities
         entity = directory.add(key, name)
         console.print(f"added {directory.entity_type} {entity.key} ({entity.name})", highlight=False, markup=False)
 
@@ -521,7 +499,6 @@ def entities_add(
 def entities_list(as_json: Json = False) -> None:
     """List the reference application's entities."""
     with open_instance() as instance, cli_errors():
-        _attach_refapp(instance)
-        directory = instance.extensions["entities"]
+        directory = refapp_host(instance).entities
         rows = [{"type": directory.entity_type, "key": e.key, "name": e.name} for e in directory.list()]
         emit(rows, ["type", "key", "name"], as_json, title="Entities")

@@ -9,7 +9,6 @@ import typer
 
 from applinks.auth.oauth1.model import RSA_SHA1, ConsumerSettings
 from applinks.cli.common import CLI_ACTOR, LinkRef, cli_errors, console, emit_one, fail, open_instance
-from applinks.instance import Instance
 
 app = typer.Typer(no_args_is_help=True)
 consumer_app = typer.Typer(no_args_is_help=True)
@@ -23,15 +22,6 @@ def _read(path: Path | None) -> str | None:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         fail(f"cannot read {path}: {exc}")
-
-
-def _with_users(instance: Instance) -> Instance:
-    # The CLI has no web host; the reference application's users let it check the executing 2LO user.
-    if instance.host is None:
-        from applinks.refapp.users import UserStore
-
-        instance.host = UserStore(instance.engine, instance.settings.base_url)
-    return instance
 
 
 @app.command("info")
@@ -76,7 +66,7 @@ def set_consumer(
 ) -> None:
     """Register (or replace) the incoming OAuth consumer of a link."""
     with open_instance() as instance, cli_errors():
-        service = _with_users(instance).oauth_consumers
+        service = instance.oauth_consumers
         if auto_configure:
             consumer = service.configure_from_remote(
                 link_id,

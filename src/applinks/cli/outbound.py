@@ -10,7 +10,6 @@ from urllib.parse import parse_qs, urlsplit
 import typer
 
 from applinks.cli.common import CLI_ACTOR, LinkRef, cli_errors, console, emit, emit_one, fail, open_instance
-from applinks.cli.lifecycle import _attach_refapp as attach_refapp
 from applinks.cli.lifecycle import _user
 from applinks.outbound.dance import LoginDance
 from applinks.outbound.providers.names import BASIC, parse_provider
@@ -102,7 +101,6 @@ def authorise(
     """3-legged OAuth from the command line: prints the remote's authorisation URI; open it in a browser, allow
     access, then paste the address the browser is sent back to (or only its oauth_verifier)."""
     with open_instance() as instance, cli_errors():
-        attach_refapp(instance)
         user = _user(instance, as_user, "authorise")
         link = instance.links.get(ctx.obj)
         browser = "cli-" + secrets.token_urlsafe(16)  # this command plays the browser of the dance

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from applinks.cli.common import cli_errors, console, emit, open_instance
-from applinks.refapp.users import UserStore
+from applinks.refapp.host import refapp_host
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -22,7 +22,7 @@ def add(
 ) -> None:
     """Add a user."""
     with open_instance() as instance, cli_errors():
-        user = UserStore(instance.engine).add(name, password, full_name=full_name, admin=admin, sysadmin=sysadmin)
+        user = refapp_host(instance).users.add(name, password, full_name=full_name, admin=admin, sysadmin=sysadmin)
         role = "system administrator" if user.is_sysadmin else "administrator" if user.is_admin else "user"
         console.print(f"added {role} {user.name}", highlight=False)
 
@@ -39,6 +39,6 @@ def list_users(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
                 "sysadmin": u.is_sysadmin,
                 "canLogin": u.can_login,
             }
-            for u in UserStore(instance.engine).list()
+            for u in refapp_host(instance).users.list()
         ]
         emit(rows, ["name", "fullName", "admin", "sysadmin", "canLogin"], as_json, title="Users")

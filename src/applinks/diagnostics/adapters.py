@@ -1,21 +1,18 @@
 """The auth areas' services seen through the diagnostics ports: incoming levels from the OAuth provider,
-outgoing levels from the outbound side, legacy configuration from the lifecycle area, OAuth 2.0 probes from
-the outgoing OAuth 2.0 area (signed calls come ready-made from ``outbound.calls``)."""
+outgoing levels from the outbound side, OAuth 2.0 probes from the outgoing OAuth 2.0 area (legacy
+configuration comes ready-made from ``auth.legacy``, signed calls from ``outbound.calls``)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from applinks.auth.oauth1.consumers import ConsumerService
 from applinks.auth.oauth1.model import OAuthLevel as ProviderLevel
-from applinks.diagnostics.ports import LegacyInfo, NoLegacy
 from applinks.diagnostics.status import AuthLevels, Finding, OAuthLevel
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.errors import PermissionDenied
 from applinks.host import HostUser
 from applinks.outbound.providers.names import OAUTH, TWO_LEGGED_OAUTH, TWO_LEGGED_OAUTH_IMPERSONATION
-
-if TYPE_CHECKING:
-    from applinks.instance import Instance
+from applinks.outbound.providers.oauth2 import OutgoingOAuth2
+from applinks.outbound.service import OutgoingAuth
 
 
 def _named_level(level: OAuthLevel) -> str | None:
@@ -27,15 +24,16 @@ def _named_level(level: OAuthLevel) -> str | None:
     return None
 
 
-class InstanceLevels:
+class OAuthLevels:
     """Incoming level = the link's incoming consumer flags; outgoing level = its outgoing provider config."""
 
-    def __init__(self, instance: Instance) -> None:
-        self.instance = instance
+    def __init__(self, consumers: ConsumerService, outgoing: OutgoingAuth) -> None:
+        self.consumers = consumers
+        self.outgoing = outgoing
 
     def levels(self, link: Link) -> AuthLevels:
-        incoming = self.instance.oauth_consumers.level(link.id)
-        outgoing = self.instance.outgoing.level(link)
+        incoming = self.consumers.level(link.id)
+        outgoing = self.outgoing.level(link)
         return AuthLevels(
             OAuthLevel(incoming.enabled, incoming.two_lo_enabled, incoming.two_lo_impersonation_enabled),
             OAuthLevel(
@@ -51,16 +49,16 @@ class InstanceLevels:
         if any(impersonation) and not actor.is_sysadmin:
             raise PermissionDenied("only a system administrator can enable impersonation", key="applinks.sysadmin")
         incoming = levels.incoming
-        self.instance.oauth_consumers.set_level(
+        self.consumers.set_level(
             link.id,
             ProviderLevel(incoming.enabled, incoming.two_lo_enabled, incoming.two_lo_impersonation_enabled),
             actor=actor,
         )
         named = _named_level(levels.outgoing)
         if named is not None:
-            self.instance.outgoing.set_level(link, named, actor)
+            self.outgoing.set_level(link, named, actor)
         else:
-            store = self.instance.outgoing.config
+            store = self.outgoing.config
             wanted = (
                 (OAUTH, levels.outgoing.enabled),
                 (TWO_LEGGED_OAUTH, levels.outgoing.two_lo_enabled),
@@ -71,28 +69,18 @@ class InstanceLevels:
         return self.levels(link)
 
 
-class InstanceOAuth2:
+class OAuth2Probes:
     """The outgoing OAuth 2.0 area's own probes, as findings."""
 
-    def __init__(self, instance: Instance) -> None:
-        self.instance = instance
+    def __init__(self, oauth2: OutgoingOAuth2) -> None:
+        self.oauth2 = oauth2
 
     def configured(self, link: Link) -> bool:
-        return self.instance.oauth2_outgoing.get(link.id) is not None
+        return self.oauth2.get(link.id) is not None
 
     def probe(self, link: Link, user: HostUser | None) -> Finding | None:
-        found = self.instance.oauth2_outgoing.diagnose(link, user.name if user else None)
+        found = self.oauth2.diagnose(link, user.name if user else None)
         if found is None:
             return None
         kind, details, uri = found
         return Finding(kind, details, authorisation_uri=uri)
-
-
-def legacy_info(instance: Instance) -> LegacyInfo:
-    """The lifecycle area's legacy configuration query, when that area is installed."""
-    try:
-        from applinks.auth.legacy import LegacyConfiguration
-    except ImportError:  # pragma: no cover - the lifecycle area is part of the package
-        return NoLegacy()
-    found: LegacyInfo = LegacyConfiguration(instance.engine, instance.trusted_apps)
-    return found

@@ -15,19 +15,11 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from applinks.diagnostics.clock import Clock, Skew, measure_skew, system_clock
-from applinks.diagnostics.ports import (
-    LegacyInfo,
-    LevelStore,
-    NoLegacy,
-    NoLevels,
-    NoOAuth2,
-    OAuth2Probe,
-    SignedCaller,
-)
+from applinks.diagnostics.ports import LegacyInfo, LevelStore, OAuth2Probe, SignedCaller
 from applinks.diagnostics.status import AuthLevels, Finding, LinkStatus, OAuthLevel
 from applinks.diagnostics.translate import from_exception, oauth_problem_of, oauth_type, signed_url_from_base_string
 from applinks.discovery.manifest import MANIFEST_PATH, moved_to, parse_manifest
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.domain.manifest import Manifest
 from applinks.errors import AppLinksError, RemoteMoved, UnexpectedResponse, UnexpectedStatus
 from applinks.host import HostUser
@@ -80,10 +72,10 @@ class Diagnoser:
     outbound: OutboundClient
     own_id: Callable[[], str]
     base_url: str
-    levels: LevelStore = field(default_factory=NoLevels)
-    legacy: LegacyInfo = field(default_factory=NoLegacy)
+    levels: LevelStore
+    legacy: LegacyInfo
+    oauth2: OAuth2Probe
     signed: SignedCaller | None = None
-    oauth2: OAuth2Probe = field(default_factory=NoOAuth2)
     clock: Clock = system_clock
     instance_warnings: Callable[[], list[Finding]] = list
 

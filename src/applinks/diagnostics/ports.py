@@ -1,8 +1,8 @@
 """What diagnostics needs from the authentication areas: levels per link, legacy configuration, signed calls,
 and the OAuth 2.0 probe.
 
-The auth areas own these facts; ``diagnostics.wiring`` adapts their services to these small protocols, and
-tests can hand in fakes. Missing capabilities have safe defaults (nothing configured).
+The auth areas own these facts; ``diagnostics.adapters`` adapts their services to these small protocols, and
+tests hand in fakes.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from applinks.diagnostics.status import AuthLevels, Finding
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.host import HostUser
 from applinks.transport.client import OutboundResponse
 
@@ -47,30 +47,3 @@ class OAuth2Probe(Protocol):
     def configured(self, link: Link) -> bool: ...
 
     def probe(self, link: Link, user: HostUser | None) -> Finding | None: ...
-
-
-class NoOAuth2:
-    def configured(self, link: Link) -> bool:
-        return False
-
-    def probe(self, link: Link, user: HostUser | None) -> Finding | None:
-        return None
-
-
-class NoLevels:
-    """Before an OAuth area is installed: every direction disabled, nothing can be changed."""
-
-    def levels(self, link: Link) -> AuthLevels:
-        return AuthLevels()
-
-    def set_levels(self, link: Link, levels: AuthLevels, actor: HostUser) -> AuthLevels:
-        from applinks.errors import InvalidInput
-
-        raise InvalidInput(
-            "OAuth is not available on this instance, so its levels cannot be changed", key="applinks.oauth.missing"
-        )
-
-
-class NoLegacy:
-    def legacy(self, link: Link) -> set[str]:
-        return set()

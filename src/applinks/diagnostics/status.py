@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from applinks.diagnostics.advice import CONNECTED, UNCHECKABLE, advice_for, category_of
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.errors import InvalidInput
 
 

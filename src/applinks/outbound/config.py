@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from applinks.crypto import SecretBox
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.errors import InvalidInput, PermissionDenied
 from applinks.host import HostUser
 from applinks.outbound.providers.names import (

@@ -8,7 +8,7 @@ import logging
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.errors import (
     AuthenticationNotConfigured,
     InvalidInput,
@@ -17,9 +17,10 @@ from applinks.errors import (
     UnexpectedStatus,
 )
 from applinks.host import HostUser
-from applinks.outbound.factory import oauth_problem
+from applinks.outbound.credentials import ACCESS_PATH
 from applinks.outbound.providers.oauth1 import OAuth1Auth, OAuthSigner
-from applinks.outbound.service import ACCESS_PATH, OutgoingAuth
+from applinks.outbound.sender import oauth_problem
+from applinks.outbound.service import OutgoingAuth
 from applinks.transport.client import OutboundResponse
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ class LoginDance:
         self.outgoing = outgoing
 
     def _link(self, link_id: str) -> Link:
-        link = self.outgoing.instance.links.get(link_id)
+        link = self.outgoing.links.get(link_id)
         if not self.outgoing.config.get(link.id).three_lo:
             raise AuthenticationNotConfigured(
                 f"{link.name} has no outgoing 3-legged OAuth, so there is nothing to authorise",
@@ -95,11 +96,11 @@ class LoginDance:
         return link
 
     def callback_url(self, link: Link) -> str:
-        return self.outgoing.instance.url(ACCESS_PATH) + "?" + urlencode({"applicationLinkID": link.id})
+        return self.outgoing.base_url + ACCESS_PATH + "?" + urlencode({"applicationLinkID": link.id})
 
     def start(self, link_id: str, user: HostUser, browser: str, redirect_url: str | None) -> str:
         """Fetch a request token for ``user`` and return the remote URL to send the browser to."""
-        redirect = same_origin_redirect(self.outgoing.instance.base_url, redirect_url)
+        redirect = same_origin_redirect(self.outgoing.base_url, redirect_url)
         link = self._link(link_id)
         config = self.outgoing.config.get(link.id)
         consumer = self.outgoing.consumer(link, config)

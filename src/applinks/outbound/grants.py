@@ -37,7 +37,7 @@ def grants_of(outgoing: OutgoingAuth, user_name: str) -> list[Grant]:
     found: list[Grant] = []
     for token in outgoing.tokens.of_user(user_name):
         try:
-            link = outgoing.instance.links.get(token.link_id)
+            link = outgoing.links.get(token.link_id)
         except LinkNotFound:
             continue
         found.append(Grant(link.id, link.name, link.display_url, token.created_at.isoformat()))
@@ -46,7 +46,7 @@ def grants_of(outgoing: OutgoingAuth, user_name: str) -> list[Grant]:
 
 def revoke(outgoing: OutgoingAuth, link_id: str, user_name: str) -> dict[str, Any]:
     """Forget the user's token for the link; first ask the remote to revoke it (best effort)."""
-    link = outgoing.instance.links.get(link_id)
+    link = outgoing.links.get(link_id)
     if not outgoing.tokens.has(link.id, user_name):
         raise LinkNotFound(f"{user_name} has not authorised this application at {link.name}", link_id=link.id)
     told = False

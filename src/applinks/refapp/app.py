@@ -20,9 +20,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from applinks.crypto import SecretBox
 from applinks.errors import AppLinksError, PermissionDenied, RateLimited
 from applinks.instance import Instance
-from applinks.refapp.entities import RefappEntities, entity_type_for
+from applinks.refapp.host import RefappHost
 from applinks.refapp.sessions import SESSION_ID
-from applinks.refapp.users import UserStore
 from applinks.services.rate_limits import LOGIN
 from applinks.settings import Settings
 from applinks.storage.properties import get_property, set_property_if_absent
@@ -102,17 +101,7 @@ def build_app(
 ) -> FastAPI:
     instance = Instance(settings, resolver=resolver, transport=transport)
     settings = instance.settings  # with the instance's stored public settings (name, type, base URL)
-    users = UserStore(
-        instance.engine,
-        settings.base_url,
-        idle_timeout=settings.session_idle_timeout,
-        max_age=settings.session_max_age,
-    )
-    users.on_change.append(instance.oauth_provider.users.invalidate)
-    instance.host = users
-    instance.extensions["users"] = users
-    entity_type = entity_type_for(instance.types, settings.application_type)
-    instance.extensions["entities"] = RefappEntities(instance.engine, entity_type)
+    users = RefappHost.attach(instance).users
     links_app = create_app(instance=instance)
 
     @asynccontextmanager
@@ -245,6 +234,4 @@ def build_app(
 
 
 def _path_of(url: str) -> str:
-    from urllib.parse import urlsplit
-
     return urlsplit(url).path.rstrip("/")

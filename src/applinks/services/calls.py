@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.host import HostUser
+from applinks.outbound.service import OutgoingAuth
 from applinks.transport.client import OutboundResponse
-
-if TYPE_CHECKING:
-    from applinks.instance import Instance
 
 # Remote state changes made through a link are API calls, not browser forms (protocol.md §4.1).
 NO_CHECK = {"X-Atlassian-Token": "no-check"}
 
 
 def request_as(
-    instance: Instance,
+    outgoing: OutgoingAuth,
     link: Link,
     user: HostUser,
     method: str,
@@ -29,5 +26,5 @@ def request_as(
     """One request to ``path`` on the link's RPC URL as ``user``, with the provider protocol.md §5.4 picks.
     Never anonymous: a link without outgoing authentication raises ``AuthenticationNotConfigured``; a user
     without a 3LO token raises ``CredentialsRequired`` (with the authorisation URI)."""
-    factory = instance.outgoing.request_factory(link, user, allow_anonymous=False)
+    factory = outgoing.request_factory(link, user, allow_anonymous=False)
     return factory.request(method, path, content=content, headers={**NO_CHECK, **(headers or {})})

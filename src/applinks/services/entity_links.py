@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from collections.abc import Callable, Sequence
 from urllib.parse import quote, urlencode
 
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from applinks.discovery.xml import to_xml
 from applinks.domain.entity_links import EntityLink, EntityRef
-from applinks.domain.types import is_atlassian
+from applinks.domain.types import TypeRegistry, is_atlassian
 from applinks.errors import (
     AppLinksError,
     Conflict,
@@ -23,12 +23,13 @@ from applinks.errors import (
     PermissionDenied,
     RemoteError,
 )
-from applinks.host import HostUser
+from applinks.host import EntityDirectory, HostUser
+from applinks.outbound.service import OutgoingAuth
+from applinks.services.calls import request_as
+from applinks.services.registry import LinkService
+from applinks.services.remote import remote_message
 from applinks.storage import entity_links as repo
 from applinks.storage import links as links_repo
-
-if TYPE_CHECKING:
-    from applinks.instance import Instance
 
 ENTITY_LINK_PATH = "/rest/applinks/2.0/entitylink"
 # Atlassian products take reciprocation at 1.0 with an <entityLink> XML body (protocol.md §10).
@@ -36,37 +37,6 @@ ATLASSIAN_ENTITY_LINK_PATH = "/rest/applinks/1.0/entitylink"
 _TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _KEY = re.compile(r"^[A-Za-z0-9~_.@-]{1,255}$")
 MAX_NAME = 255
-
-
-@runtime_checkable
-class EntityDirectory(Protocol):
-    """What a host says about its own entities (projects, spaces, ...): a host registers one as
-    ``instance.extensions["entities"]``."""
-
-    def entity_types(self) -> Sequence[str]:
-        """The local entity types, e.g. ``("refapp.charlie",)``."""
-        ...
-
-    def entity_name(self, entity_type: str, key: str) -> str | None:
-        """The entity's display name, or None when it does not exist."""
-        ...
-
-    def can_administer(self, user: HostUser, entity_type: str, key: str) -> bool:
-        """Whether ``user`` may manage the entity's links."""
-        ...
-
-
-class NoEntities:
-    """Used when the host registered no directory: no local entities at all."""
-
-    def entity_types(self) -> Sequence[str]:
-        return ()
-
-    def entity_name(self, entity_type: str, key: str) -> str | None:
-        return None
-
-    def can_administer(self, user: HostUser, entity_type: str, key: str) -> bool:
-        return False
 
 
 class EntityNotFound(NotFound):
@@ -90,13 +60,27 @@ def check_key(key: str, what: str) -> str:
 class EntityLinkService:
     """Manages entity links. Every call needs permission to administer the local entity."""
 
-    def __init__(self, instance: Instance) -> None:
-        self.instance = instance
+    def __init__(
+        self,
+        engine: Engine,
+        types: TypeRegistry,
+        links: LinkService,
+        outgoing: OutgoingAuth,
+        application_id: str,
+        directory: Callable[[], EntityDirectory],
+    ) -> None:
+        """``directory``: the host's entity directory, asked for on each use (a host may be attached after
+        the services are built)."""
+        self.engine = engine
+        self.types = types
+        self.links = links
+        self.outgoing = outgoing
+        self.application_id = application_id
+        self._directory = directory
 
     @property
     def directory(self) -> EntityDirectory:
-        found = self.instance.extensions.get("entities")
-        return found if isinstance(found, EntityDirectory) else NoEntities()
+        return self._directory()
 
     def _local(self, user: HostUser, local_type: str, local_key: str) -> str:
         """Check the local entity exists and ``user`` may administer it; its name."""
@@ -113,19 +97,19 @@ class EntityLinkService:
     # -- reads ---------------------------------------------------------------------------------------
     def list(self, user: HostUser, local_type: str, local_key: str, type_id: str | None = None) -> list[EntityLink]:
         self._local(user, local_type, local_key)
-        with self.instance.engine.connect() as conn:
+        with self.engine.connect() as conn:
             return repo.list_for(conn, local_type.strip(), local_key.strip(), type_id)
 
     def of_application(self, user: HostUser, link_id: str) -> Sequence[EntityLink]:
         """Every entity link into the application of one link (administrators: the link's page)."""
         if not user.is_administrator:
             raise PermissionDenied("only administrators can see all entity links of an application link")
-        with self.instance.engine.connect() as conn:
+        with self.engine.connect() as conn:
             return repo.list_for_application(conn, link_id)
 
     def primary(self, user: HostUser, local_type: str, local_key: str, type_id: str) -> EntityLink:
         self._local(user, local_type, local_key)
-        with self.instance.engine.connect() as conn:
+        with self.engine.connect() as conn:
             found = repo.primary_of(conn, local_type.strip(), local_key.strip(), type_id)
         if found is None:
             raise EntityNotFound(f"{local_type} {local_key!r} has no primary link to a {type_id}")
@@ -140,10 +124,10 @@ class EntityLinkService:
         fails nothing changes."""
         local_name = self._local(user, local_type, local_key)
         local_type, local_key = local_type.strip(), local_key.strip()
-        link = self.instance.links.get(target.application_id)
+        link = self.links.get(target.application_id)
         type_id = check_type(target.type_id, "the remote entity type")
         key = check_key(target.key, "the remote entity key")
-        app_type = self.instance.types.get(link.type_id)
+        app_type = self.types.get(link.type_id)
         if app_type is not None and app_type.entity_types and type_id not in app_type.entity_types:
             raise InvalidInput(
                 f"{link.name} is a {app_type.name}; its entity types are {', '.join(app_type.entity_types)}",
@@ -154,7 +138,7 @@ class EntityLinkService:
             self._remote_put(link.id, user, type_id, key, local_type, local_key, local_name)
         for _attempt in range(3):
             try:
-                with self.instance.engine.begin() as conn:
+                with self.engine.begin() as conn:
                     if links_repo.get_link(conn, link.id) is None:
                         raise NotFound(f"the link {link.id} was deleted meanwhile", key="applinks.link.notfound")
                     existing = repo.get(conn, local_type, local_key, link.id, type_id, key)
@@ -174,7 +158,7 @@ class EntityLinkService:
     def make_primary(self, user: HostUser, local_type: str, local_key: str, target: EntityRef) -> EntityLink:
         self._local(user, local_type, local_key)
         local_type, local_key = local_type.strip(), local_key.strip()
-        with self.instance.engine.begin() as conn:
+        with self.engine.begin() as conn:
             found = repo.get(conn, local_type, local_key, target.application_id, target.type_id, target.key)
             if found is None:
                 raise EntityNotFound(f"{local_type} {local_key!r} has no link to {target.type_id} {target.key!r}")
@@ -191,13 +175,13 @@ class EntityLinkService:
         same type becomes primary."""
         self._local(user, local_type, local_key)
         local_type, local_key = local_type.strip(), local_key.strip()
-        with self.instance.engine.connect() as conn:
+        with self.engine.connect() as conn:
             found = repo.get(conn, local_type, local_key, target.application_id, target.type_id, target.key)
         if found is None:
             raise EntityNotFound(f"{local_type} {local_key!r} has no link to {target.type_id} {target.key!r}")
         if reciprocate:
             self._remote_delete(found, user)
-        with self.instance.engine.begin() as conn:
+        with self.engine.begin() as conn:
             repo.delete(conn, found)
             if found.is_primary:
                 remaining = repo.list_for(conn, local_type, local_key, found.type_id)
@@ -217,12 +201,12 @@ class EntityLinkService:
         local_name: str,
     ) -> None:
         body = {
-            "applicationId": self.instance.application_id,
+            "applicationId": self.application_id,
             "typeId": local_type,
             "key": local_key,
             "name": local_name,
         }
-        atlassian = is_atlassian(self.instance.links.get(link_id).type_id)
+        atlassian = is_atlassian(self.links.get(link_id).type_id)
         base = ATLASSIAN_ENTITY_LINK_PATH if atlassian else ENTITY_LINK_PATH
         path = f"{base}/{quote(type_id, safe='')}/{quote(key, safe='')}?reciprocate=false"
         content = to_xml("entityLink", {**body, "isPrimary": False}) if atlassian else json.dumps(body).encode()
@@ -233,24 +217,21 @@ class EntityLinkService:
             {
                 "typeId": found.local_type,
                 "key": found.local_key,
-                "applicationId": self.instance.application_id,
+                "applicationId": self.application_id,
                 "reciprocate": "false",
             }
         )
-        atlassian = is_atlassian(self.instance.links.get(found.application_id).type_id)
+        atlassian = is_atlassian(self.links.get(found.application_id).type_id)
         base = ATLASSIAN_ENTITY_LINK_PATH if atlassian else ENTITY_LINK_PATH
         path = f"{base}/{quote(found.type_id, safe='')}/{quote(found.key, safe='')}?{query}"
         self._call(found.application_id, user, "DELETE", path, None, "delete its link back to this entity")
 
     def _call(self, link_id: str, user: HostUser, method: str, path: str, body: bytes | None, what: str) -> None:
-        from applinks.services.calls import request_as
-        from applinks.services.remote import remote_message
-
-        link = self.instance.links.get(link_id)
+        link = self.links.get(link_id)
         media_type = "application/xml" if is_atlassian(link.type_id) else "application/json"
         headers = {"Accept": media_type} | ({"Content-Type": media_type} if body is not None else {})
         try:
-            response = request_as(self.instance, link, user, method, path, content=body, headers=headers)
+            response = request_as(self.outgoing, link, user, method, path, content=body, headers=headers)
         except CredentialsRequired:
             raise
         except AppLinksError as exc:
@@ -266,11 +247,3 @@ class EntityLinkService:
             key="applinks.entity.reciprocate",
             status_code=response.status_code,
         )
-
-
-def entity_links_of(instance: Instance) -> EntityLinkService:
-    found = instance.extensions.get("entity_links")
-    if not isinstance(found, EntityLinkService):
-        found = EntityLinkService(instance)
-        instance.extensions["entity_links"] = found
-    return found

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
+from urllib.parse import urljoin
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from applinks.auth.oauth1.consumers import ConsumerService
+from applinks.auth.oauth1.model import ConsumerSettings, OAuthLevel
 from applinks.discovery.manifest import fetch_manifest
-from applinks.domain.links import Link
+from applinks.domain.link import Link, check_may_change
 from applinks.domain.manifest import Manifest
-from applinks.domain.types import is_atlassian
+from applinks.domain.types import TypeRegistry, is_atlassian
 from applinks.errors import (
     AddressRefused,
     AppLinksError,
@@ -29,17 +32,20 @@ from applinks.errors import (
     SelfLink,
 )
 from applinks.host import HostUser
-from applinks.services.links import LinkUpdate, normalise_url
-from applinks.services.wizard import check_cloud_https, safe_display_url
+from applinks.outbound.service import OutgoingAuth
+from applinks.services.calls import request_as
+from applinks.services.registry import LinkService, LinkUpdate, check_cloud_https, normalise_url, remote_display_url
+from applinks.services.remote import basic_headers, put_json, remote_message
 from applinks.storage import links as repo
-
-if TYPE_CHECKING:
-    from applinks.instance import Instance
+from applinks.transport.client import OutboundClient
 
 MOVED_PROPERTY = "moved"
 LINK_PATH = "/rest/applinks/2.0/applicationlink/"
 # Atlassian products take the reciprocal delete at 1.0 (their ApplicationLinkClient's path, protocol.md §10).
 ATLASSIAN_LINK_PATH = "/rest/applinks/1.0/applicationlink/"
+STATUS_OAUTH_PATH = "/rest/applinks/3.0/status/{id}/oauth"
+# Names an admin uses (CLI, REST) for the three authentication levels of a direction (protocol.md §5.3).
+LEVELS = ("disabled", "oauth", "impersonation")
 
 
 @dataclass(slots=True)
@@ -93,9 +99,50 @@ class DeleteResult:
         return {"applicationLink": self.link.to_v2(), "remote": self.remote, "message": self.message}
 
 
-def _writable(link: Link, actor: HostUser) -> None:
-    if link.is_system and not actor.is_sysadmin:
-        raise PermissionDenied("only a system administrator can change or delete a system link")
+def parse_level(name: str) -> str:
+    value = (name or "").strip().lower().replace("-", "_")
+    aliases = {"off": "disabled", "none": "disabled", "oauth_impersonation": "impersonation"}
+    value = aliases.get(value, value)
+    if value not in LEVELS:
+        raise InvalidInput(
+            f"{name!r} is not an authentication level; use one of {', '.join(LEVELS)}", key="applinks.level.unknown"
+        )
+    return value
+
+
+def level_name(flags: dict[str, Any] | None) -> str:
+    """The admin's name for a direction's flags: disabled, oauth, impersonation (or 3lo-only, deprecated)."""
+    if not flags or not flags.get("enabled"):
+        return "disabled"
+    if flags.get("twoLoImpersonationEnabled"):
+        return "impersonation"
+    return "oauth" if flags.get("twoLoEnabled") else "3lo-only"
+
+
+def _level_json(name: str) -> dict[str, bool]:
+    on = name != "disabled"
+    return {"enabled": on, "twoLoEnabled": on, "twoLoImpersonationEnabled": name == "impersonation"}
+
+
+def _flags(data: object) -> dict[str, bool] | None:
+    if not isinstance(data, dict):
+        return None
+    return {k: bool(data.get(k)) for k in ("enabled", "twoLoEnabled", "twoLoImpersonationEnabled")}
+
+
+@dataclass(frozen=True, slots=True)
+class EndLevels:
+    """The levels one end of a link has after an edit."""
+
+    url: str
+    incoming: dict[str, bool] | None
+    outgoing: dict[str, bool] | None
+
+
+def level_of(name: str) -> OAuthLevel:
+    """The incoming consumer flags of a level name."""
+    on = name != "disabled"
+    return OAuthLevel(on, on, name == "impersonation")
 
 
 def moved_state(link: Link) -> MovedState:
@@ -116,8 +163,26 @@ def moved_state(link: Link) -> MovedState:
 class LifecycleService:
     """Relocate, detect moved remotes, edit and delete links; each local change is one transaction."""
 
-    def __init__(self, instance: Instance) -> None:
-        self.instance = instance
+    def __init__(
+        self,
+        engine: Engine,
+        types: TypeRegistry,
+        outbound: OutboundClient,
+        links: LinkService,
+        application_id: str,
+        consumers: ConsumerService,
+        outgoing: OutgoingAuth,
+        *,
+        base_url: str,
+    ) -> None:
+        self.engine = engine
+        self.base_url = base_url
+        self.types = types
+        self.outbound = outbound
+        self.links = links
+        self.application_id = application_id
+        self.consumers = consumers
+        self.outgoing = outgoing
 
     # -- relocate (§6.3) -----------------------------------------------------------------------------
     def relocate(
@@ -125,12 +190,12 @@ class LifecycleService:
     ) -> RelocateResult:
         """Point a link at ``new_url``. Unreachable → 409 unless ``nowarning``; another type → 400;
         another application ID → 409 unless ``force`` (its credentials and entity links are then dropped)."""
-        link = self.instance.links.get(link_id)
-        _writable(link, actor)
+        link = self.links.get(link_id)
+        check_may_change(link, actor)
         target = normalise_url(new_url)
         check_cloud_https(target)
         try:
-            manifest: Manifest | None = fetch_manifest(self.instance.outbound, target)
+            manifest: Manifest | None = fetch_manifest(self.outbound, target)
         except AddressRefused:
             raise
         except RemoteError as exc:
@@ -145,7 +210,7 @@ class LifecycleService:
         if manifest is None:
             moved = replace(link, rpc_url=target, display_url=target)
             return RelocateResult(self._store_relocated(link, moved), probed=False, warnings=["not checked"])
-        types = self.instance.types
+        types = self.types
         found_type = manifest.type_id if manifest.type_id in types else "generic"
         if found_type != link.type_id:
             raise InvalidInput(
@@ -153,11 +218,11 @@ class LifecycleService:
                 "cannot change its application type",
                 key="applinks.relocate.type",
             )
-        display = safe_display_url(manifest, target)
+        display = remote_display_url(manifest, target)
         if manifest.id == link.id:
             moved = replace(link, rpc_url=target, display_url=display)
             return RelocateResult(self._store_relocated(link, moved), probed=True)
-        if manifest.id == self.instance.application_id:
+        if manifest.id == self.application_id:
             raise SelfLink(f"{target} is this application: a link cannot point at itself")
         if not force:
             raise DifferentApplication(
@@ -182,7 +247,7 @@ class LifecycleService:
     def _store_relocated(self, old: Link, moved: Link) -> Link:
         moved.properties = {k: v for k, v in moved.properties.items() if k != MOVED_PROPERTY}
         try:
-            with self.instance.engine.begin() as conn:
+            with self.engine.begin() as conn:
                 repo.lock_links(conn)
                 self._check_free_url(conn, moved.rpc_url, old.id)
                 if repo.get_link(conn, old.id) is None:
@@ -196,7 +261,7 @@ class LifecycleService:
         """Replace the link by one for another application, in one transaction: the old one's dependent rows
         (consumers, tokens, entity links) go with it through the delete hooks and foreign keys."""
         try:
-            with self.instance.engine.begin() as conn:
+            with self.engine.begin() as conn:
                 repo.lock_links(conn)
                 self._check_free_url(conn, new.rpc_url, old.id)
                 existing = repo.get_link(conn, new.id)
@@ -205,7 +270,7 @@ class LifecycleService:
                         f"a link to the application at {new.rpc_url} already exists ({existing.name!r})",
                         link_id=existing.id,
                     )
-                for hook in self.instance.links.delete_hooks:
+                for hook in self.links.delete_hooks:
                     hook(conn, old)
                 repo.delete_link(conn, old.id)
                 repo.insert_link(conn, new)
@@ -224,14 +289,12 @@ class LifecycleService:
         """Probe the link's RPC URL: a redirect, or a different application answering there, flags the link
         "moved" (with the suggested URL when there is one); the right application answering clears the flag.
         Other failures leave the flag as it was (a remote that is down has not moved)."""
-        link = self.instance.links.get(link_id)
+        link = self.links.get(link_id)
         now = datetime.now(UTC).isoformat(timespec="seconds")
         finding: dict[str, Any] | None
         try:
-            manifest = fetch_manifest(self.instance.outbound, link.rpc_url)
+            manifest = fetch_manifest(self.outbound, link.rpc_url)
         except RemoteMoved as exc:
-            from urllib.parse import urljoin
-
             suggested = urljoin(link.rpc_url + "/", exc.location).rstrip("/") if exc.location else None
             finding = {
                 "reason": f"{link.rpc_url} redirects to {suggested}",
@@ -252,7 +315,7 @@ class LifecycleService:
                     "suggestedUrl": None,
                     "checkedAt": now,
                 }
-        with self.instance.engine.begin() as conn:
+        with self.engine.begin() as conn:
             current = repo.get_link(conn, link.id)
             if current is None:
                 raise LinkNotFound(f"no application link with ID {link.id!r}", link_id=link.id)
@@ -283,23 +346,79 @@ class LifecycleService:
                 "a link stops being primary when another link of its type is made primary",
                 key="applinks.primary.unset",
             )
-        link = self.instance.links.get(link_id)
+        link = self.links.get(link_id)
         if name is not None or display_url is not None or primary:
-            link = self.instance.links.update(
+            link = self.links.update(
                 link_id, LinkUpdate(name=name, display_url=display_url, is_primary=primary or None), actor=actor
             )
         if incoming is not None or outgoing is not None:
-            _writable(link, actor)
-            from applinks.services.auth_levels import parse_level, set_local_levels
-
-            set_local_levels(
-                self.instance,
+            check_may_change(link, actor)
+            self.set_levels(
                 link,
                 incoming=parse_level(incoming) if incoming is not None else None,
                 outgoing=parse_level(outgoing) if outgoing is not None else None,
                 actor=actor,
             )
-        return self.instance.links.get(link_id)
+        return self.links.get(link_id)
+
+    def set_levels(self, link: Link, *, incoming: str | None, outgoing: str | None, actor: HostUser) -> None:
+        """Set this end's incoming and/or outgoing level (impersonation needs a system administrator). Enabling
+        incoming OAuth on a link without a consumer fetches the remote's consumer-info."""
+        if incoming is not None:
+            self.consumers.set_level(link.id, level_of(incoming), actor=actor)
+        if outgoing is not None:
+            self.outgoing.set_level(link, outgoing, actor)
+
+    def levels(self, link: Link) -> tuple[dict[str, bool], dict[str, bool]]:
+        """(incoming, outgoing) of this end, as ``{enabled, twoLoEnabled, twoLoImpersonationEnabled}``."""
+        return self.consumers.level(link.id).to_json(), self.outgoing.level(link)
+
+    def set_levels_both_ends(
+        self,
+        link: Link,
+        *,
+        incoming: str,
+        outgoing: str,
+        actor: HostUser,
+        remote_admin: tuple[str, str] | None,
+    ) -> tuple[EndLevels, EndLevels | None]:
+        """Edit a link's levels here and, given a remote administrator's credentials, the mirror levels there
+        (our incoming is its outgoing). The remote goes first so that a refusal there changes nothing here."""
+        incoming, outgoing = parse_level(incoming), parse_level(outgoing)
+        remote: EndLevels | None = None
+        if remote_admin is not None:
+            body = {"incoming": _level_json(outgoing), "outgoing": _level_json(incoming)}
+            path = STATUS_OAUTH_PATH.format(id=self.application_id)
+            answer = put_json(self.outbound, link.rpc_url, basic_headers(*remote_admin), path, body)
+            remote = EndLevels(link.rpc_url, _flags(answer.get("incoming")), _flags(answer.get("outgoing")))
+        self.set_levels(link, incoming=incoming, outgoing=outgoing, actor=actor)
+        local_in, local_out = self.levels(link)
+        return EndLevels(self.base_url, local_in, local_out), remote
+
+    def set_executing_user(self, link: Link, name: str | None, *, actor: HostUser) -> str | None:
+        """The local user that 2-legged requests from the link's application run as (None: 2-legged requests
+        run as nobody, only public data); every other consumer setting stays as it is."""
+        consumer = self.consumers.for_link(link.id)
+        if consumer is None:
+            raise InvalidInput(
+                f"{link.name} has no incoming OAuth consumer here: enable incoming authentication first",
+                key="applinks.oauth.consumer.missing",
+            )
+        wanted = ConsumerSettings(
+            key=consumer.key,
+            name=consumer.name,
+            description=consumer.description or None,
+            signature_method=consumer.signature_method,
+            public_key=consumer.public_key,
+            shared_secret=consumer.shared_secret,
+            callback=consumer.callback,
+            three_lo_allowed=consumer.three_lo_allowed,
+            two_lo_allowed=consumer.two_lo_allowed,
+            executing_two_lo_user=(name or "").strip() or None,
+            two_lo_impersonation_allowed=consumer.two_lo_impersonation_allowed,
+        )
+        changed, _created = self.consumers.set(link.id, wanted, actor=actor)
+        return changed.executing_two_lo_user
 
     # -- delete (§6.4) -------------------------------------------------------------------------------
     def delete(
@@ -315,10 +434,10 @@ class LifecycleService:
         request factory as ``caller`` (default ``actor``, the current user). Credentials required → 401 with
         the authorisation URI, nothing deleted; another failure → ``RemoteDeleteFailed``, nothing deleted,
         unless ``local_if_remote_fails`` (then the local end goes and the message says to remove the other)."""
-        link = self.instance.links.get(link_id)
-        _writable(link, actor)
+        link = self.links.get(link_id)
+        check_may_change(link, actor)
         if not both_ends:
-            self.instance.links.delete(link_id, actor=actor)
+            self.links.delete(link_id, actor=actor)
             return DeleteResult(link, "not asked", f"deleted the link to {link.name}; its remote end was not changed")
         remote, failure = self._delete_remote_end(link, caller or actor)
         if failure is not None:
@@ -333,25 +452,23 @@ class LifecycleService:
                     link_id=link.id,
                     remote_url=link.rpc_url,
                 )
-            self.instance.links.delete(link_id, actor=actor)
+            self.links.delete(link_id, actor=actor)
             return DeleteResult(
                 link,
                 "not deleted",
                 f"deleted the link to {link.name} here, but its remote end could not be deleted ({failure}): {by_hand}",
             )
-        self.instance.links.delete(link_id, actor=actor)
+        self.links.delete(link_id, actor=actor)
         said = "deleted on both ends" if remote == "deleted" else "deleted here; the remote had no link back to us"
         return DeleteResult(link, remote, f"link to {link.name} {said}")
 
     def _delete_remote_end(self, link: Link, actor: HostUser) -> tuple[str, str | None]:
         """``DELETE <remote>/rest/applinks/2.0/applicationlink/<ourId>?reciprocate=false`` as ``actor`` (1.0 for an
         Atlassian product)."""
-        from applinks.services.calls import request_as
-
         base = ATLASSIAN_LINK_PATH if is_atlassian(link.type_id) else LINK_PATH
-        path = f"{base}{self.instance.application_id}?reciprocate=false"
+        path = f"{base}{self.application_id}?reciprocate=false"
         try:
-            response = request_as(self.instance, link, actor, "DELETE", path)
+            response = request_as(self.outgoing, link, actor, "DELETE", path)
         except CredentialsRequired as exc:
             exc.message = (
                 f"authenticate with {link.name} first (follow the authorisation URI), then delete both ends again; "
@@ -365,24 +482,13 @@ class LifecycleService:
             return "deleted", None
         if response.status_code == 404:
             return "absent", None
-        from applinks.services.remote import remote_message
-
         return "not deleted", f"{link.rpc_url} answered HTTP {response.status_code}: {remote_message(response)}"
 
-
-def lifecycle_of(instance: Instance) -> LifecycleService:
-    found = instance.extensions.get("lifecycle")
-    if not isinstance(found, LifecycleService):
-        found = LifecycleService(instance)
-        instance.extensions["lifecycle"] = found
-    return found
-
-
-def delete_both_ends(instance: Instance, link_id: str, user: HostUser, *, impersonated: bool) -> DeleteResult:
-    """``DELETE …/applicationlink/{id}?reciprocate=true``: only an administrator acting for themself may start
-    it (a request arriving by impersonation may delete its own link, never reach further)."""
-    if impersonated:
-        raise PermissionDenied(
-            "requests made by impersonation cannot delete the remote end of a link", key="applinks.impersonation"
-        )
-    return lifecycle_of(instance).delete(link_id, actor=user, both_ends=True)
+    def delete_both_ends(self, link_id: str, user: HostUser, *, impersonated: bool) -> DeleteResult:
+        """``DELETE …/applicationlink/{id}?reciprocate=true``: only an administrator acting for themself may
+        start it (a request arriving by impersonation may delete its own link, never reach further)."""
+        if impersonated:
+            raise PermissionDenied(
+                "requests made by impersonation cannot delete the remote end of a link", key="applinks.impersonation"
+            )
+        return self.delete(link_id, actor=user, both_ends=True)

@@ -13,10 +13,10 @@ import yaml
 
 from applinks.auth.oauth1.consumers import ConsumerService
 from applinks.auth.oauth1.model import HMAC_SHA1, Consumer, ConsumerSettings
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.errors import InvalidInput
 from applinks.host import HostUser
-from applinks.services.links import LinkService, LinkUpdate
+from applinks.services.registry import LinkService, LinkUpdate
 
 FORMAT = 1
 LINK_FIELDS = ("id", "typeId", "name", "displayUrl", "rpcUrl", "isPrimary")

@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
+from sqlalchemy import Engine
+
 from applinks.auth.legacy import BASIC, TRUSTED, LegacyConfiguration, LegacyState
+from applinks.auth.oauth1.consumers import ConsumerService
+from applinks.auth.oauth1.model import OAuthLevel
 from applinks.auth.trusted_apps.protocol import AUTOCONFIG_PATH
-from applinks.auth.trusted_apps.service import RemoteAdmin
-from applinks.domain.links import Link
+from applinks.auth.trusted_apps.service import RemoteAdmin, TrustedAppsService
+from applinks.domain.link import Link
 from applinks.errors import (
     AppLinksError,
     Conflict,
@@ -27,10 +31,11 @@ from applinks.errors import (
     UnexpectedStatus,
 )
 from applinks.host import HostUser
+from applinks.outbound.providers.names import BASIC as BASIC_PROVIDER
+from applinks.outbound.service import OutgoingAuth
+from applinks.services.registry import LinkService
 from applinks.services.remote import remote_message
-
-if TYPE_CHECKING:
-    from applinks.instance import Instance
+from applinks.transport.client import OutboundClient
 
 CONSUMER_PATH = "/rest/applinks-oauth/1.0/applicationlink/{}/authentication/consumer?autoConfigure=true"
 PROVIDER_PATH = "/rest/applinks/2.0/applicationlink/{}/authentication/provider"
@@ -67,15 +72,29 @@ def target_level(found: set[str]) -> str:
 class LegacyMigration:
     """``POST /rest/applinks/3.0/migration/{id}`` and ``applinks legacy migrate``."""
 
-    def __init__(self, instance: Instance) -> None:
-        self.instance = instance
-        self.legacy = LegacyConfiguration(instance.engine, instance.trusted_apps)
+    def __init__(
+        self,
+        engine: Engine,
+        links: LinkService,
+        outbound: OutboundClient,
+        application_id: str,
+        consumers: ConsumerService,
+        outgoing: OutgoingAuth,
+        trusted_apps: TrustedAppsService,
+    ) -> None:
+        self.links = links
+        self.outbound = outbound
+        self.application_id = application_id
+        self.consumers = consumers
+        self.outgoing = outgoing
+        self.trusted_apps = trusted_apps
+        self.legacy = LegacyConfiguration(engine, trusted_apps)
 
     def state(self, link_id: str) -> LegacyState:
-        return self.legacy.state(self.instance.links.get(link_id))
+        return self.legacy.state(self.links.get(link_id))
 
     def migrate(self, link_id: str, *, actor: HostUser, remote: RemoteAdmin | None = None) -> MigrationResult:
-        link = self.instance.links.get(link_id)
+        link = self.links.get(link_id)
         before = self.legacy.state(link)
         found = before.names
         if not found:
@@ -119,7 +138,7 @@ class LegacyMigration:
     ) -> str:
         """Enable OAuth for our link on the remote, both directions: ``migrated``, or ``manual`` when the link's
         stored Basic user may not change the remote's configuration."""
-        own = quote(self.instance.application_id, safe="")
+        own = quote(self.application_id, safe="")
         impersonation = level == IMPERSONATION
         steps: list[tuple[str, dict[str, Any]]] = [
             (CONSUMER_PATH.format(own), {"twoLOAllowed": True, "twoLOImpersonationAllowed": impersonation}),
@@ -129,7 +148,7 @@ class LegacyMigration:
         ]
         for number, (path, body) in enumerate(steps):
             content = json.dumps(body).encode()
-            response = self.instance.outbound.request(
+            response = self.outbound.request(
                 "PUT", link.rpc_url + path, headers=self._headers(credentials), content=content
             )
             if response.status_code in (401, 403) and number == 0:
@@ -152,7 +171,7 @@ class LegacyMigration:
     def _remove_remote_legacy(self, link: Link, credentials: RemoteAdmin, found: set[str], messages: list[str]) -> None:
         """After both ends use OAuth: the remote stops trusting us (Trusted Applications) and stops sending Basic
         credentials to us. A failure here leaves working OAuth behind, so it is reported, not raised."""
-        own = quote(self.instance.application_id, safe="")
+        own = quote(self.application_id, safe="")
         steps: list[tuple[str, str, bytes | None, str]] = []
         if TRUSTED in found:
             steps.append(("DELETE", AUTOCONFIG_PATH + own, None, "Trusted Applications"))
@@ -161,7 +180,7 @@ class LegacyMigration:
             steps.append(("PUT", PROVIDER_PATH.format(own), body, "Basic"))
         for method, path, content, name in steps:
             try:
-                response = self.instance.outbound.request(
+                response = self.outbound.request(
                     method, link.rpc_url + path, headers=self._headers(credentials), content=content
                 )
             except AppLinksError as exc:
@@ -175,7 +194,7 @@ class LegacyMigration:
 
     def _stored_basic(self, link: Link) -> RemoteAdmin | None:
         """The link's outgoing Basic credentials: they may belong to an administrator of the remote."""
-        store = self.instance.outgoing.config
+        store = self.outgoing.config
         config = store.get(link.id)
         password, _secret = store.secrets(link.id)
         if not config.basic_username or not password:
@@ -186,12 +205,10 @@ class LegacyMigration:
     def _enable_local_oauth(self, link: Link, level: str, actor: HostUser, remote_state: str) -> None:
         """Incoming: the remote's consumer (its consumer-info is fetched when none is registered); outgoing: the
         OAuth providers. The same level both ways."""
-        from applinks.auth.oauth1.model import OAuthLevel
-
         impersonation = level == IMPERSONATION
         try:
-            self.instance.oauth_consumers.set_level(link.id, OAuthLevel(True, True, impersonation), actor=actor)
-            self.instance.outgoing.set_level(link, level, actor)
+            self.consumers.set_level(link.id, OAuthLevel(True, True, impersonation), actor=actor)
+            self.outgoing.set_level(link, level, actor)
         except AppLinksError as exc:
             done = f"{link.name} was migrated, but " if remote_state == "migrated" else ""
             exc.message = f"{done}OAuth could not be enabled on this end: {exc.message}"
@@ -200,8 +217,6 @@ class LegacyMigration:
 
     def _remove_local_legacy(self, link: Link, before: LegacyState, actor: HostUser) -> None:
         if before.trusted_incoming or before.trusted_outgoing:
-            self.instance.trusted_apps.unconfigure_local(link.id)
+            self.trusted_apps.unconfigure_local(link.id)
         if before.basic_outgoing:
-            from applinks.outbound.providers.names import BASIC as BASIC_PROVIDER
-
-            self.instance.outgoing.config.set_provider(link, BASIC_PROVIDER, enabled=False, config=None, actor=actor)
+            self.outgoing.config.set_provider(link, BASIC_PROVIDER, enabled=False, config=None, actor=actor)

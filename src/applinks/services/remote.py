@@ -1,13 +1,15 @@
-"""Small helpers for the lifecycle's calls to a remote instance: Basic headers and readable remote errors."""
+"""Small helpers for calls to a remote instance as its administrator: Basic headers, a JSON PUT, and readable
+remote errors."""
 
 from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 from applinks.discovery.xml import parse_xml
-from applinks.errors import UnexpectedResponse
-from applinks.transport.client import OutboundResponse
+from applinks.errors import InvalidInput, UnexpectedResponse
+from applinks.transport.client import OutboundClient, OutboundResponse
 
 MAX_MESSAGE = 300
 
@@ -47,3 +49,29 @@ def _xml_message(body: bytes) -> str:
         return ""
     messages = [(child.text or "").strip() for child in root if child.tag == "message"]
     return next((m[:MAX_MESSAGE] for m in messages if m), "")
+
+
+def put_json(outbound: OutboundClient, url: str, credentials: dict[str, str], path: str, body: Any) -> dict[str, Any]:
+    """``PUT <url><path>`` with a JSON body as a remote administrator (Basic ``credentials``): the JSON object it
+    answers (``{}`` for an empty answer); ``InvalidInput`` naming the remote's message for anything but 2xx."""
+    response = outbound.request(
+        "PUT",
+        url + path,
+        headers={
+            **credentials,
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "X-Atlassian-Token": "no-check",
+        },
+        content=json.dumps(body).encode(),
+    )
+    if not 200 <= response.status_code < 300:  # Atlassian answers some of these with 204
+        raise InvalidInput(
+            f"{url} answered HTTP {response.status_code}: {remote_message(response)}",
+            key="applinks.wizard.remote_auth",
+        )
+    try:
+        data = json.loads(response.content)
+    except ValueError:
+        data = None
+    return data if isinstance(data, dict) else {}

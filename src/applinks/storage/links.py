@@ -1,4 +1,4 @@
-"""The link repository: rows of ``links`` in and out as ``Link`` objects. Rules live in services/links.py."""
+"""The link repository: rows of ``links`` in and out as ``Link`` objects. Rules live in services/registry.py."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, false, select, text
 
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.storage.tables import links
 
 # PostgreSQL advisory lock held by link writers for the length of their transaction.

@@ -36,9 +36,8 @@ def _error(request: Request, body: dict[str, object], status: int, headers: dict
 def oauth_problem_response(request: Request, exc: OAuthProblem) -> Response:
     """``WWW-Authenticate: OAuth realm=…, oauth_problem=…`` and the same problem form-encoded in the body."""
     realm = quote(request.app.state.instance.base_url, safe="")
-    metrics = request.app.state.instance.extensions.get("metrics")  # diagnostics counts refusals by problem
-    if metrics is not None:
-        metrics.record_incoming_oauth_failure(exc.cause)  # the precise problem, even when the answer is vaguer
+    # Diagnostics counts refusals by the precise problem, even when the answer is vaguer.
+    request.app.state.instance.metrics.record_incoming_oauth_failure(exc.cause)
     if exc.cause != exc.problem:
         log.warning(
             "OAuth request refused: %s (answered %s) for consumer key %r on %s %s",

@@ -138,16 +138,14 @@ def layout_context(request: Request) -> dict[str, Any]:
     if user is not None and user.is_administrator:
         nav.append({"id": "nav-links", "label": "Application links", "href": instance.url(ADMIN_PATH)})
         nav.append({"id": "nav-wizard", "label": "Create link", "href": instance.url(WIZARD_PATH)})
-        if getattr(instance, "oauth2_clients", None) is not None:
-            nav.append(
-                {"id": "nav-oauth2-clients", "label": "OAuth 2.0 clients", "href": instance.url(OAUTH2_CLIENTS_PATH)}
-            )
+        nav.append(
+            {"id": "nav-oauth2-clients", "label": "OAuth 2.0 clients", "href": instance.url(OAUTH2_CLIENTS_PATH)}
+        )
         # Outgoing OAuth 2.0 (provider presets, the redirect URL to register) goes here once that service exists.
     if user is not None:
         nav.append({"id": "nav-accounts", "label": "My linked accounts", "href": instance.url(LINKED_ACCOUNTS_PATH)})
         nav.append({"id": "nav-grants", "label": "Authorized applications", "href": instance.url(ACCESS_TOKENS_PATH)})
-    # OAuth 2.0 pages: shown only when the instance has that service (it came in parallel, issue 11).
-    if user is not None and getattr(instance, "oauth2_server", None) is not None:
+    if user is not None:
         nav.append({"id": "nav-oauth2-grants", "label": "OAuth 2.0 access", "href": instance.url(OAUTH2_GRANTS_PATH)})
     nav.append({"id": "nav-docs", "label": "REST API", "href": instance.url(DOCS_PATH)})
     return {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from applinks.cli.common import CLI_ACTOR
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from tests.unit.cli.conftest import Cli, one_error_line
 
 WIKI = "11111111-1111-3111-8111-111111111111"

@@ -14,7 +14,7 @@ from applinks.diagnostics.status import (
     LinkStatus,
     OAuthLevel,
 )
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.errors import InvalidInput
 
 LINK = Link("rid", "refapp", "Remote", "http://display", "http://rpc")

@@ -9,8 +9,7 @@ import pytest
 
 from applinks.cli.common import CLI_ACTOR
 from applinks.diagnostics.status import Finding, LinkStatus
-from applinks.diagnostics.wiring import diagnostics_of, metrics_of
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.instance import Instance
 from applinks.settings import Settings
 from applinks.storage import diagnostics as store
@@ -30,16 +29,16 @@ def instance(settings: Settings) -> Iterator[Instance]:
 def record(instance: Instance, at: datetime, error: str | None) -> None:
     link = instance.links.get("rid-1")
     status = LinkStatus(link, at, Finding(error, "details") if error else None, clock_skew=12.0)
-    diagnostics_of(instance)._record(status)
+    instance.diagnostics._record(status)
 
 
 def test_the_newest_status_wins(instance: Instance) -> None:
     record(instance, T0, "CONNECTION_REFUSED")
     record(instance, T0 - timedelta(minutes=5), None)  # an older round finishing late
-    stored = diagnostics_of(instance).last("rid-1")
+    stored = instance.diagnostics.last("rid-1")
     assert stored is not None and stored["error"]["type"] == "CONNECTION_REFUSED"
     record(instance, T0 + timedelta(minutes=5), None)
-    stored = diagnostics_of(instance).last("rid-1")
+    stored = instance.diagnostics.last("rid-1")
     assert stored is not None and stored["working"] is True
 
 
@@ -51,7 +50,7 @@ def test_deleting_the_link_deletes_its_status(instance: Instance) -> None:
 
 
 def test_metrics_render_link_status_checks_and_outgoing_calls(instance: Instance) -> None:
-    metrics = metrics_of(instance)
+    metrics = instance.metrics
     record(instance, T0, "UNKNOWN_HOST")
     metrics.record_outgoing("rid-1", "2lo", 200, 0.05)
     metrics.record_outgoing("rid-1", "2lo", "applinks.remote.unreachable", 1.5)
@@ -71,7 +70,7 @@ def test_metrics_render_link_status_checks_and_outgoing_calls(instance: Instance
 def test_each_instance_has_its_own_registry(instance: Instance, settings: Settings) -> None:
     other = Instance(settings)
     try:
-        metrics_of(instance).record_incoming_oauth_failure("nonce_used")
-        assert "nonce_used" not in metrics_of(other).render().decode()
+        instance.metrics.record_incoming_oauth_failure("nonce_used")
+        assert "nonce_used" not in other.metrics.render().decode()
     finally:
         other.close()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from applinks.cli.common import CLI_ACTOR
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.storage.outbound_tables import outbound_auth
 from tests.unit.cli.conftest import CLEAN_ENV, Cli, one_error_line
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import applinks
+import applinks.outbound.application_links
 import applinks.outbound.factory
-import applinks.outbound.links
 import applinks.transport.client
 
 
 def test_the_calling_api_is_exported() -> None:
-    assert applinks.ApplicationLinks is applinks.outbound.links.ApplicationLinks
-    assert applinks.ApplicationLink is applinks.outbound.links.ApplicationLink
+    assert applinks.ApplicationLinks is applinks.outbound.application_links.ApplicationLinks
+    assert applinks.ApplicationLink is applinks.outbound.application_links.ApplicationLink
     assert applinks.RequestFactory is applinks.outbound.factory.RequestFactory
     assert applinks.AsyncRequestFactory is applinks.outbound.factory.AsyncRequestFactory
     assert applinks.OutboundResponse is applinks.transport.client.OutboundResponse

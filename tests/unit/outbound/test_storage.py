@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.errors import InvalidInput, PermissionDenied
 from applinks.host import HostUser
 from applinks.instance import Instance

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.errors import InvalidInput
 from applinks.outbound.factory import resolve_url
 

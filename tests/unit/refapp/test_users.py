@@ -10,6 +10,7 @@ from starlette.requests import Request
 
 from applinks.errors import Conflict, InvalidInput, PermissionDenied
 from applinks.refapp.app import build_app, check_same_origin, safe_next
+from applinks.refapp.host import refapp_host
 from applinks.refapp.users import UserStore, hash_password, verify_password
 from applinks.settings import Settings
 from applinks.storage import db
@@ -97,7 +98,7 @@ def test_disabling_a_user_applies_at_once_to_applinks_cached_users(tmp_path: Pat
     app = build_app(Settings(data_dir=tmp_path, base_url="http://127.0.0.1:8990"))
     instance = app.state.instance
     try:
-        users: UserStore = instance.extensions["users"]
+        users: UserStore = refapp_host(instance).users
         users.add("alice", "pw")
         cached = instance.oauth_provider.users
         first = cached.get("alice", users.get_user)

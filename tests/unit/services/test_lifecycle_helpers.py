@@ -7,22 +7,14 @@ import base64
 import httpx2
 import pytest
 
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.domain.manifest import Manifest
 from applinks.errors import InvalidInput
-from applinks.services.auth_levels import parse_level
 from applinks.services.entity_links import check_key, check_type
-from applinks.services.lifecycle import MOVED_PROPERTY, moved_state
+from applinks.services.lifecycle import MOVED_PROPERTY, moved_state, parse_level
+from applinks.services.registry import check_cloud_https, remote_display_url
 from applinks.services.remote import basic_headers, remote_message
-from applinks.services.wizard import (
-    APPLINKS,
-    UNREACHABLE,
-    CreateLinkResult,
-    RemoteCheck,
-    SideReport,
-    check_cloud_https,
-    safe_display_url,
-)
+from applinks.services.wizard.model import APPLINKS, UNREACHABLE, CreateLinkResult, RemoteCheck, SideReport
 from applinks.transport.client import OutboundResponse
 
 
@@ -46,9 +38,9 @@ def test_other_urls_pass_the_cloud_rule(url: str) -> None:
 
 def test_display_url_from_a_manifest_is_only_http() -> None:
     manifest = Manifest(id="x", name="x", type_id="refapp", url="javascript:alert(1)")
-    assert safe_display_url(manifest, "http://fallback.test") == "http://fallback.test"
+    assert remote_display_url(manifest, "http://fallback.test") == "http://fallback.test"
     manifest.url = "https://wiki.example.com/"
-    assert safe_display_url(manifest, "http://fallback.test") == "https://wiki.example.com"
+    assert remote_display_url(manifest, "http://fallback.test") == "https://wiki.example.com"
 
 
 @pytest.mark.parametrize(

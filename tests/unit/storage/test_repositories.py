@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.storage import db
 from applinks.storage import links as repo
 from applinks.storage.properties import get_property, set_property, set_property_if_absent

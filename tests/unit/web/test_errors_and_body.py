@@ -32,7 +32,8 @@ class Thing(BaseModel):
 
 def _app() -> FastAPI:
     app = FastAPI()
-    app.state.instance = SimpleNamespace(base_url="http://base.test/app", extensions={})
+    metrics = SimpleNamespace(record_incoming_oauth_failure=lambda problem: None)
+    app.state.instance = SimpleNamespace(base_url="http://base.test/app", metrics=metrics)
     install_error_handlers(app)
     raised = {
         "invalid": InvalidInput("bad thing", key="applinks.thing.bad"),

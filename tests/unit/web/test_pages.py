@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from applinks.services.auth_levels import level_name
+from applinks.services.lifecycle import level_name
 from applinks.web.pages import CSP, PAGE_TEMPLATES, TEMPLATES, format_when, http_url
 
 

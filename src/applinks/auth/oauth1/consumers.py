@@ -26,7 +26,7 @@ from applinks.auth.oauth1.model import (
 )
 from applinks.cache import TtlCache
 from applinks.crypto import SecretBox
-from applinks.domain.links import Link
+from applinks.domain.link import Link, check_may_change
 from applinks.errors import Conflict, InvalidInput, LinkNotFound, PermissionDenied
 from applinks.host import Host, HostUser
 from applinks.identity import Identity
@@ -39,22 +39,6 @@ from applinks.transport.client import OutboundClient
 CONSUMER_KEY_PROPERTY = "oauth_consumer_key"
 MIN_SHARED_SECRET = 8
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-# Hooks the outbound area sets: ``configuredAuthProviders`` of GET …/authentication (the outgoing providers
-# of a link), and PUT …/authentication/consumer bodies with ``outgoing: true`` (link ID, body, actor → JSON).
-OutgoingProviders = Callable[[Link], list[dict[str, Any]]]
-OutgoingConsumer = Callable[[str, dict[str, Any], HostUser], dict[str, Any]]
-
-
-def _outgoing_from_properties(link: Link) -> list[dict[str, Any]]:
-    """Default hook: the provider names under ``link.properties["outgoing"]`` (never their configuration,
-    which may hold secrets). The outbound area replaces ``ConsumerService.outgoing_providers``."""
-    outgoing = link.properties.get("outgoing")
-    if isinstance(outgoing, dict):
-        return [{"provider": str(name)} for name in sorted(outgoing)]
-    if isinstance(outgoing, list):
-        return [{"provider": str(name)} for name in outgoing]
-    return []
 
 
 def _text(value: str | None, what: str, limit: int, *, required: bool = False) -> str | None:
@@ -110,8 +94,6 @@ class ConsumerService:
         self._own_key: str | None = None
         # The verifier's lookup by consumer key, every signed request: cached, dropped on every write here.
         self.cache: TtlCache[str, Consumer] = TtlCache(settings.cache_seconds)
-        self.outgoing_providers: OutgoingProviders = _outgoing_from_properties
-        self.outgoing_consumer: OutgoingConsumer | None = None
 
     # -- this instance as a consumer -------------------------------------------------------------------
     def consumer_key(self) -> str:
@@ -172,9 +154,6 @@ class ConsumerService:
     def level(self, link_id: str) -> OAuthLevel:
         """The link's incoming OAuth level ``{enabled, twoLoEnabled, twoLoImpersonationEnabled}``."""
         return OAuthLevel.of(self.for_link(link_id))
-
-    def configured_auth_providers(self, link: Link) -> list[dict[str, Any]]:
-        return self.outgoing_providers(link)
 
     # -- writes ----------------------------------------------------------------------------------------
     def set(self, link_id: str, wanted: ConsumerSettings, *, actor: HostUser) -> tuple[Consumer, bool]:
@@ -394,6 +373,5 @@ def _writable_link(conn: Connection, link_id: str, actor: HostUser) -> Link:
     link = links_repo.get_link(conn, link_id) if 0 < len(link_id) <= 64 else None
     if link is None:
         raise LinkNotFound(f"no application link with ID {link_id!r}", link_id=link_id)
-    if link.is_system and not actor.is_sysadmin:
-        raise PermissionDenied("only a system administrator can change a system link")
+    check_may_change(link, actor)
     return link

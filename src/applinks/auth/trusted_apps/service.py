@@ -27,7 +27,7 @@ from applinks.auth.trusted_apps.protocol import (
 )
 from applinks.auth.trusted_apps.signer import TrustedAppsAuth, TrustedAppsSigner
 from applinks.auth.trusted_apps.verifier import check_ip_pattern
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.domain.trusted_apps import DEFAULT_CERTIFICATE_TIMEOUT_MS, TrustedApp
 from applinks.errors import (
     Conflict,

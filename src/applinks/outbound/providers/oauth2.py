@@ -29,7 +29,7 @@ from applinks.auth.oauth2.client import (
 )
 from applinks.auth.oauth2.models import is_loopback_host
 from applinks.crypto import SecretBox
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.errors import CredentialsRequired, InvalidInput, NotFound, PermissionDenied, RemoteError
 from applinks.host import HostUser
 from applinks.storage.oauth2_outgoing import OAuth2OutgoingRepository, OutgoingRow, StateRow

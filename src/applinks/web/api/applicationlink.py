@@ -12,9 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.errors import InvalidInput
-from applinks.services.links import LinkUpdate
+from applinks.services.registry import LinkUpdate
 from applinks.web.api.versions import api_version
 from applinks.web.body import body_schema, read_model
 from applinks.web.deps import (
@@ -167,9 +167,8 @@ def delete_link(
     assert who.user is not None
     if reciprocate:
         # Both ends (protocol.md §6.4): the remote end first, as the calling administrator (not by impersonation).
-        from applinks.services.lifecycle import delete_both_ends
-
-        result = delete_both_ends(instance_of(request), link_id, who.user, impersonated=who.impersonated)
+        lifecycle = instance_of(request).lifecycle
+        result = lifecycle.delete_both_ends(link_id, who.user, impersonated=who.impersonated)
         return JSONResponse(result.to_json())
     instance_of(request).links.delete(link_id, actor=who.user)
     return Response(status_code=200)

@@ -13,7 +13,6 @@ from starlette.responses import Response
 
 from applinks.errors import AppLinksError, NotAuthenticated, NotFound
 from applinks.instance import Instance
-from applinks.services.auth_levels import set_local_levels
 from applinks.web.deps import Principal, authenticate, instance_of, require_admin
 from applinks.web.representation import represent
 
@@ -68,5 +67,5 @@ def oauth_autoconfig_delete(link_id: str, request: Request, who: Principal = Dep
     assert who.user is not None
     instance = instance_of(request)
     link = instance.links.get(link_id)
-    set_local_levels(instance, link, incoming="disabled", outgoing="disabled", actor=who.user)
+    instance.lifecycle.set_levels(link, incoming="disabled", outgoing="disabled", actor=who.user)
     return Response(status_code=204)

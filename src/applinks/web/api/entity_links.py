@@ -12,7 +12,6 @@ from starlette.responses import Response
 
 from applinks.domain.entity_links import EntityRef
 from applinks.host import HostUser
-from applinks.services.entity_links import entity_links_of
 from applinks.web.api.versions import api_version
 from applinks.web.body import body_schema, read_model
 from applinks.web.deps import Principal, instance_of, require_user
@@ -46,7 +45,7 @@ def list_entity_links(
     type_id: Annotated[str | None, Query(alias="typeId", max_length=100)] = None,
     who: Principal = Depends(require_user),
 ) -> dict[str, Any]:
-    found = entity_links_of(instance_of(request)).list(_user(who), local_type, local_key, type_id)
+    found = instance_of(request).entity_links.list(_user(who), local_type, local_key, type_id)
     return {"entityLinks": [link.to_json() for link in found]}
 
 
@@ -58,7 +57,7 @@ def primary_entity_link(
     request: Request,
     who: Principal = Depends(require_user),
 ) -> dict[str, Any]:
-    return entity_links_of(instance_of(request)).primary(_user(who), local_type, local_key, type_id).to_json()
+    return instance_of(request).entity_links.primary(_user(who), local_type, local_key, type_id).to_json()
 
 
 @router.put(
@@ -75,7 +74,7 @@ async def put_entity_link(
 ) -> Response:
     body = await read_model(request, EntityLinkBody)
     target = EntityRef(body.application_id, body.type_id, body.key, body.name or "")
-    service = entity_links_of(instance_of(request))
+    service = instance_of(request).entity_links
     link, created = await run_in_threadpool(
         service.add, _user(who), local_type, local_key, target, reciprocate=reciprocate
     )
@@ -92,7 +91,7 @@ def make_primary_entity_link(
     request: Request,
     who: Principal = Depends(require_user),
 ) -> dict[str, Any]:
-    service = entity_links_of(instance_of(request))
+    service = instance_of(request).entity_links
     target = EntityRef(application_id, type_id, key)
     return service.make_primary(_user(who), local_type, local_key, target).to_json()
 
@@ -112,7 +111,7 @@ def delete_entity_link(
     reciprocate: bool = False,
     who: Principal = Depends(require_user),
 ) -> Response:
-    service = entity_links_of(instance_of(request))
+    service = instance_of(request).entity_links
     service.delete(_user(who), local_type, local_key, EntityRef(application_id, type_id, key), reciprocate=reciprocate)
     # Atlassian's EntityLinkClient counts only 200 as deleted; it calls 1.0 (our own 2.0 answers 204).
     return Response(status_code=204 if api_version(request) == "2.0" else 200)

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
 from applinks.auth.oauth1.model import RSA_SHA1, ConsumerSettings
-from applinks.errors import InvalidInput, NotFound
+from applinks.errors import NotFound
 from applinks.host import HostUser
 from applinks.instance import Instance
 from applinks.web.body import body_schema, read_model
@@ -52,7 +52,7 @@ def get_authentication(
     consumer = instance.oauth_consumers.for_link(link.id)
     return {
         "consumers": [consumer.to_json()] if consumer else [],
-        "configuredAuthProviders": instance.oauth_consumers.configured_auth_providers(link),
+        "configuredAuthProviders": instance.outgoing.configured_json(link),
     }
 
 
@@ -85,13 +85,8 @@ def _put_consumer(
 ) -> Response:
     service = instance.oauth_consumers
     if body.outgoing:
-        if service.outgoing_consumer is None:
-            raise InvalidInput(
-                "outgoing consumers are configured through "
-                f"/rest/applinks/2.0/applicationlink/{link_id}/authentication/provider",
-                key="applinks.oauth.outgoing",
-            )
-        return JSONResponse(service.outgoing_consumer(link_id, body.model_dump(by_alias=True), actor))
+        link = instance.links.get(link_id)
+        return JSONResponse(instance.outgoing.outgoing_consumer(link, body.model_dump(by_alias=True), actor))
     existed = service.for_link(link_id) is not None
     if auto_configure:
         consumer = service.configure_from_remote(

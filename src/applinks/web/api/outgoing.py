@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from applinks.domain.link import check_may_change
 from applinks.errors import PermissionDenied
 from applinks.instance import Instance
 from applinks.outbound.grants import grants_of, revoke
@@ -51,8 +52,7 @@ async def put_provider(link_id: str, request: Request, who: Principal = Depends(
 def _put_provider(instance: Instance, link_id: str, body: ProviderBody, who: Principal) -> dict[str, Any]:
     assert who.user is not None
     link = instance.links.get(link_id)
-    if link.is_system and not who.user.is_sysadmin:
-        raise PermissionDenied("only a system administrator can change a system link")
+    check_may_change(link, who.user)
     provider = parse_provider(body.provider)
     instance.outgoing.config.set_provider(link, provider, enabled=body.enabled, config=body.config, actor=who.user)
     return instance.outgoing.providers_json(link)

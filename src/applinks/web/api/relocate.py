@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import JSONResponse, Response
 
-from applinks.services.lifecycle import lifecycle_of, moved_state
+from applinks.services.lifecycle import moved_state
 from applinks.web.deps import Principal, instance_of, require_admin
 
 router = APIRouter(tags=["relocate"])
@@ -28,7 +28,7 @@ def relocate(
     who: Principal = Depends(require_admin),
 ) -> Response:
     assert who.user is not None
-    service = lifecycle_of(instance_of(request))
+    service = instance_of(request).lifecycle
     result = service.relocate(link_id, new_url, actor=who.user, nowarning=nowarning, force=force)
     if result.application_changed:
         return JSONResponse(result.to_json())
@@ -42,4 +42,4 @@ def moved(link_id: str, request: Request, _: Principal = Depends(require_admin))
 
 @router.post(RELOCATE + "/{link_id}/check", summary="Probe the link's RPC URL now and flag it 'moved' if it has")
 def check_moved(link_id: str, request: Request, _: Principal = Depends(require_admin)) -> dict[str, Any]:
-    return lifecycle_of(instance_of(request)).detect_moved(link_id).to_json()
+    return instance_of(request).lifecycle.detect_moved(link_id).to_json()

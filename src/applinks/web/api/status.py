@@ -12,7 +12,6 @@ from starlette.responses import Response
 
 from applinks.diagnostics.metrics import CONTENT_TYPE
 from applinks.diagnostics.status import AuthLevels, overview
-from applinks.diagnostics.wiring import diagnostics_of, metrics_of, start_background
 from applinks.errors import NotFound
 from applinks.instance import Instance
 from applinks.web.body import body_schema, read_mapping
@@ -42,7 +41,7 @@ def list_status(request: Request, _: Principal = Depends(require_admin)) -> dict
     """The shape of ``applinks doctor --json``: this instance, then one entry per link (``ageSeconds`` of the
     stored result; ``NOT CHECKED`` with nulls for a link never checked)."""
     instance = instance_of(request)
-    stored = diagnostics_of(instance).all_last()
+    stored = instance.diagnostics.all_last()
     return {
         "instance": {"id": instance.application_id, "baseUrl": instance.base_url},
         "links": overview(instance.links.list(), stored, datetime.now(UTC)),
@@ -53,7 +52,7 @@ def list_status(request: Request, _: Principal = Depends(require_admin)) -> dict
 def link_status(
     link_id: str, request: Request, cached: bool = False, who: Principal = Depends(require_admin)
 ) -> dict[str, Any]:
-    service = diagnostics_of(instance_of(request))
+    service = instance_of(request).diagnostics
     if cached:
         stored = service.last(link_id)
         if stored is None:
@@ -70,7 +69,7 @@ def oauth_status(link_id: str, request: Request) -> dict[str, Any]:
     # Anonymous on purpose (protocol.md §7): nothing but the three flags per direction is revealed. Credentials
     # that are presented are still verified: a remote's diagnostics sign this request to test the link.
     principal = authenticate(request)
-    service = diagnostics_of(instance_of(request))
+    service = instance_of(request).diagnostics
     body: dict[str, Any] = dict(service.oauth_levels(link_id).to_json())
     if principal.link_id == link_id and principal.method.startswith("oauth"):
         # The linked application itself, proven by its signature, learns the URL we call it at: its
@@ -87,18 +86,17 @@ def oauth_status(link_id: str, request: Request) -> dict[str, Any]:
 async def set_oauth_status(link_id: str, request: Request, who: Principal = Depends(require_admin)) -> dict[str, Any]:
     assert who.user is not None
     levels = AuthLevels.from_json(await read_mapping(request))
-    service = diagnostics_of(instance_of(request))
+    service = instance_of(request).diagnostics
     stored = await run_in_threadpool(service.set_oauth_levels, link_id, levels, who.user)
     return stored.to_json()
 
 
 @router.get("/metrics", summary="Prometheus metrics (administrators; scrape with basic_auth)")
 def metrics(request: Request, _: Principal = Depends(require_admin)) -> Response:
-    return Response(metrics_of(instance_of(request)).render(), media_type=CONTENT_TYPE)
+    return Response(instance_of(request).metrics.render(), media_type=CONTENT_TYPE)
 
 
 def install(app: FastAPI, instance: Instance) -> None:
     """Mount the status routes and start the self-check and monitor of ``instance``."""
     app.include_router(router)
-    diagnostics_of(instance)
-    start_background(instance)
+    instance.start_background()

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
 from applinks.errors import InvalidInput
-from applinks.services.wizard import CreateLinkRequest, wizard_of
+from applinks.services.wizard.model import CreateLinkRequest
 from applinks.web.body import body_schema, read_model
 from applinks.web.deps import Principal, instance_of, limit_link_creation, require_admin
 
@@ -86,7 +86,7 @@ def to_request(body: CreateAppLinkBody) -> CreateLinkRequest:
 
 @router.get(FORM + "/manifest", summary="Wizard step 1: what answers at a URL (moved, unreachable, generic, ...)")
 def check_url(url: str, request: Request, _: Principal = Depends(require_admin)) -> dict[str, Any]:
-    return wizard_of(instance_of(request)).check(url).to_json()
+    return instance_of(request).wizard.check(url).to_json()
 
 
 @router.post(
@@ -98,7 +98,7 @@ async def create_app_link(request: Request, who: Principal = Depends(require_adm
     assert who.user is not None
     limit_link_creation(request, who)
     body = await read_model(request, CreateAppLinkBody)
-    wizard = wizard_of(instance_of(request))
+    wizard = instance_of(request).wizard
     result = await run_in_threadpool(wizard.create, to_request(body), actor=who.user)
     # 200 when a two-way create finished a link that existed here already (``local.link`` is "existing").
     return JSONResponse(result.to_json(), status_code=200 if result.local.link == "existing" else 201)

@@ -13,10 +13,10 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from applinks.errors import AppLinksError, NotAuthenticated, PermissionDenied
 from applinks.host import HostUser
 from applinks.instance import Instance
+from applinks.outbound.credentials import ACCESS_PATH, AUTHORIZE_PATH
 from applinks.outbound.dance import LoginDance
 from applinks.outbound.grants import grants_of, revoke
 from applinks.outbound.providers.names import OAUTH
-from applinks.outbound.service import ACCESS_PATH, AUTHORIZE_PATH
 from applinks.web.csrf import check_csrf, csrf_token
 from applinks.web.deps import authenticate, instance_of
 from applinks.web.pages import render

@@ -18,14 +18,11 @@ from starlette.responses import HTMLResponse, Response
 
 from applinks.auth.oauth2.client import ATLASSIAN, CUSTOM, GOOGLE, MICROSOFT
 from applinks.diagnostics.advice import CONNECTED
-from applinks.diagnostics.wiring import diagnostics_of
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.errors import AppLinksError, CredentialsRequired, InvalidInput
 from applinks.host import HostUser
 from applinks.instance import Instance
-from applinks.services.auth_levels import level_name, set_executing_user, set_levels_both_ends
-from applinks.services.entity_links import entity_links_of
-from applinks.services.lifecycle import lifecycle_of, moved_state
+from applinks.services.lifecycle import level_name, moved_state
 from applinks.web.deps import instance_of
 from applinks.web.pages import ADMIN_PATH, LINK_PAGE_PATH, render
 from applinks.web.ui.common import admin_user, check_form, error_page, flash, see_other, take_flash
@@ -102,7 +99,7 @@ def refresh_in_background(instance: Instance, links: list[Link]) -> None:
         running = _refreshing.get(instance)
         if running is not None and running.is_alive():
             return
-        service = diagnostics_of(instance)
+        service = instance.diagnostics
         thread = threading.Thread(
             target=service.check_many, args=(links,), kwargs={"workers": 4}, name="applinks-ui-refresh", daemon=True
         )
@@ -111,7 +108,7 @@ def refresh_in_background(instance: Instance, links: list[Link]) -> None:
 
 
 def _rows(instance: Instance, links: list[Link]) -> list[Row]:
-    stored = {s.get("link", {}).get("id"): s for s in diagnostics_of(instance).all_last() if isinstance(s, dict)}
+    stored = {s.get("link", {}).get("id"): s for s in instance.diagnostics.all_last() if isinstance(s, dict)}
     rows = []
     for link in links:
         moved = moved_state(link)
@@ -213,7 +210,7 @@ def _link_context(instance: Instance, user: HostUser, link: Link) -> dict[str, A
         "levels": LEVEL_LABELS,
         "audit": instance.outgoing.audit.entries(link.id, 50),
         "type_name": app_type.name if app_type else link.type_id,
-        "entity_links": entity_links_of(instance).of_application(user, link.id),
+        "entity_links": instance.entity_links.of_application(user, link.id),
         "oauth2_clients": [c for c in instance.oauth2_clients.all() if c.link_id == link.id],
         **outgoing_context(instance, link),
     }
@@ -249,7 +246,7 @@ def diagnostics_page(link_id: str, request: Request) -> Response:
         return found
     _, link = found
     instance = instance_of(request)
-    diag = diagnostics_of(instance).last(link.id)
+    diag = instance.diagnostics.last(link.id)
     error = diag.get("error") if diag else None
     return render(
         request,
@@ -296,8 +293,8 @@ async def act(request: Request, link_id: str, csrf: str, action: Any, back: str)
 @router.post(LINK_PAGE_PATH + "/{link_id}/check")
 async def check_now(link_id: str, request: Request, csrf: str = Form(default="", max_length=256)) -> Response:
     def run(instance: Instance, user: HostUser, link: Link) -> tuple[str, str]:
-        status = diagnostics_of(instance).check(link.id, user)
-        lifecycle_of(instance).detect_moved(link.id)
+        status = instance.diagnostics.check(link.id, user)
+        instance.lifecycle.detect_moved(link.id)
         return f"{link.name}: {status.lozenge}", "ok" if status.working else "warn"
 
     return await act(request, link_id, csrf, run, f"{LINK_PAGE_PATH}/{link_id}/diagnostics")
@@ -323,7 +320,7 @@ async def edit_link(
     def run(instance: Instance, user: HostUser, link: Link) -> tuple[str, str]:
         if len(name) > 255 or len(display_url) > 2048:
             raise InvalidInput("the name or display URL is too long", key="applinks.ui.too_long")
-        changed = lifecycle_of(instance).edit(
+        changed = instance.lifecycle.edit(
             link.id, actor=user, name=name.strip() or None, display_url=display_url.strip() or None
         )
         return f"saved {changed.name}", "ok"
@@ -343,8 +340,8 @@ async def edit_authentication(
 ) -> Response:
     def run(instance: Instance, user: HostUser, link: Link) -> tuple[str, str]:
         remote_admin = (remote_username.strip(), remote_password) if remote_username.strip() else None
-        local, remote = set_levels_both_ends(
-            instance, link, incoming=incoming, outgoing=outgoing, actor=user, remote_admin=remote_admin
+        local, remote = instance.lifecycle.set_levels_both_ends(
+            link, incoming=incoming, outgoing=outgoing, actor=user, remote_admin=remote_admin
         )
         here = (
             f"here: incoming {LEVEL_LABELS[level_name(local.incoming)]}, "
@@ -371,7 +368,7 @@ async def edit_executing_user(
     def run(instance: Instance, user: HostUser, link: Link) -> tuple[str, str]:
         if len(executing_user) > 255:
             raise InvalidInput("the user name is too long", key="applinks.ui.too_long")
-        chosen = set_executing_user(instance, link, executing_user, actor=user)
+        chosen = instance.lifecycle.set_executing_user(link, executing_user, actor=user)
         if chosen is None:
             return f"2-legged requests from {link.name} run as no user (public data only)", "ok"
         return f"2-legged requests from {link.name} run as {chosen}", "ok"
@@ -390,8 +387,8 @@ async def relocate_link(
     def run(instance: Instance, user: HostUser, link: Link) -> tuple[str, str]:
         if len(new_url) > 2048:
             raise InvalidInput("the new URL is too long", key="applinks.ui.too_long")
-        result = lifecycle_of(instance).relocate(link.id, new_url, actor=user, nowarning=bool(nowarning))
-        lifecycle_of(instance).detect_moved(result.link.id)
+        result = instance.lifecycle.relocate(link.id, new_url, actor=user, nowarning=bool(nowarning))
+        instance.lifecycle.detect_moved(result.link.id)
         note = "; ".join(result.warnings)
         return f"{result.link.name} now points at {result.link.rpc_url}" + (f" ({note})" if note else ""), "ok"
 
@@ -406,7 +403,7 @@ async def delete_link(
     both_ends: str = Form(default="", max_length=10),
 ) -> Response:
     def run(instance: Instance, user: HostUser, link: Link) -> tuple[str, str]:
-        result = lifecycle_of(instance).delete(link.id, actor=user, both_ends=bool(both_ends))
+        result = instance.lifecycle.delete(link.id, actor=user, both_ends=bool(both_ends))
         return result.message, "ok"
 
     return await act(request, link_id, csrf, run, ADMIN_PATH)

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from applinks.auth.oauth2.client import ATLASSIAN
 from applinks.auth.oauth2.incoming import IssuedClient
 from applinks.auth.oauth2.models import SCOPES
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.errors import AppLinksError, InvalidInput
 from applinks.host import HostUser
 from applinks.instance import Instance

@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from applinks.errors import AppLinksError, ConfirmationRequired, InvalidInput
 from applinks.host import HostUser
-from applinks.services.wizard import APPLINKS, MOVED, CreateLinkRequest, RemoteCheck, wizard_of
+from applinks.services.wizard.model import APPLINKS, MOVED, CreateLinkRequest, RemoteCheck
 from applinks.web.deps import instance_of
 from applinks.web.pages import WIZARD_PATH, render
 from applinks.web.ui.common import admin_user, check_form, error_page
@@ -35,7 +35,7 @@ FLAGS = (
 
 def _check(request: Request, url: str) -> tuple[RemoteCheck | None, str]:
     try:
-        return wizard_of(instance_of(request)).check(url), ""
+        return instance_of(request).wizard.check(url), ""
     except AppLinksError as exc:
         return None, exc.message
 
@@ -148,7 +148,7 @@ async def create_link(request: Request) -> Response:
         check_form(request, form.get("csrf"))
     except AppLinksError as exc:
         return error_page(request, exc, title="Refused")
-    wizard = wizard_of(instance_of(request))
+    wizard = instance_of(request).wizard
     kept = {k: v for k, v in form.items() if k not in SECRET_FIELDS and k != "csrf"}
     try:
         result = await run_in_threadpool(wizard.create, _request(form), actor=user)

@@ -10,7 +10,7 @@ from oauthlib.oauth1 import Client
 from starlette.requests import Request
 
 from applinks.auth.oauth1.signing import SignedRequest, parse_authorization
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.host import HostUser
 from applinks.instance import Instance
 

@@ -16,7 +16,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # -- entity links (issue 5, lifecycle) -------------------------------------------------------------
+    # -- entity links (lifecycle) --------------------------------------------------------------------
     op.create_table(
         "entity_links",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),

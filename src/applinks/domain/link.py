@@ -1,9 +1,12 @@
-"""The link: one remote application, as stored on the local side (protocol.md §4)."""
+"""The link: one remote application, as stored on the local side (protocol.md §4), and who may change it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from applinks.errors import PermissionDenied
+from applinks.host import HostUser
 
 
 @dataclass(slots=True)
@@ -40,3 +43,15 @@ class Link:
             "primary": self.is_primary,
             "system": self.is_system,
         }
+
+
+# The system-link rule (protocol.md §4): only a system administrator creates, changes or deletes a system link.
+def check_may_create(is_system: bool, actor: HostUser) -> None:
+    if is_system and not actor.is_sysadmin:
+        raise PermissionDenied("only a system administrator can create a system link")
+
+
+def check_may_change(link: Link, actor: HostUser) -> None:
+    """Editing, relocating, deleting a link or changing its authentication."""
+    if link.is_system and not actor.is_sysadmin:
+        raise PermissionDenied("only a system administrator can change or delete a system link")

@@ -7,19 +7,18 @@ against the link's URLs)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from applinks.auth.oauth1.consumers import check_callback
+from applinks.auth.oauth1.consumers import ConsumerService, check_callback
 from applinks.auth.oauth1.keys import normalise_public_key
 from applinks.auth.oauth1.model import HMAC_SHA1, RSA_SHA1, ConsumerSettings
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.errors import AppLinksError, InvalidInput
 from applinks.host import HostUser
 from applinks.outbound.providers.names import OAUTH, TWO_LEGGED_OAUTH
-
-if TYPE_CHECKING:
-    from applinks.instance import Instance
-    from applinks.services.wizard import SideReport
+from applinks.outbound.service import OutgoingAuth
+from applinks.services.registry import LinkService
+from applinks.services.wizard.model import SideReport
 
 INCOMING_FIELDS = frozenset(
     {"key", "consumerKey", "name", "description", "publicKey", "sharedSecret", "callback", "signatureMethod",
@@ -77,11 +76,8 @@ def _incoming_settings(incoming: dict[str, Any]) -> ConsumerSettings:
     )
 
 
-def validate_generic_oauth(
-    instance: Instance, link: Link, incoming: dict[str, Any] | None, outgoing: dict[str, Any] | None
-) -> None:
+def validate_generic_oauth(incoming: dict[str, Any] | None, outgoing: dict[str, Any] | None) -> None:
     """Refuse malformed details before anything is stored (the services check the rest when storing)."""
-    del instance, link
     if incoming:
         _check_fields(incoming, INCOMING_FIELDS, "incoming")
         _incoming_settings(incoming)
@@ -89,30 +85,37 @@ def validate_generic_oauth(
         _check_fields(outgoing, OUTGOING_FIELDS, "outgoing")
 
 
-def configure_generic_oauth(
-    instance: Instance,
-    link: Link,
-    incoming: dict[str, Any] | None,
-    outgoing: dict[str, Any] | None,
-    actor: HostUser,
-    report: SideReport,
-) -> None:
-    """Store the hand-entered details on the new link. If any is refused the link is deleted again, so a
-    failed create leaves nothing behind."""
-    if not incoming and not outgoing:
-        return
-    try:
-        if incoming:
-            instance.oauth_consumers.set(link.id, _incoming_settings(incoming), actor=actor)
-        if outgoing:
-            config = {k: v for k, v in outgoing.items() if k != "twoLOAllowed"}
-            instance.outgoing.config.set_provider(link, OAUTH, enabled=True, config=config, actor=actor)
-            if outgoing.get("twoLOAllowed"):
-                instance.outgoing.config.set_provider(link, TWO_LEGGED_OAUTH, enabled=True, config={}, actor=actor)
-    except AppLinksError as exc:
-        instance.links.delete(link.id, actor=actor)
-        exc.message = f"{exc.message}; the link was not created"
-        exc.args = (exc.message,)
-        raise
-    report.incoming = instance.oauth_consumers.level(link.id).to_json()
-    report.outgoing = instance.outgoing.level(link)
+class GenericAuth:
+    """Stores hand-entered OAuth details on a new generic link."""
+
+    def __init__(self, links: LinkService, consumers: ConsumerService, outgoing: OutgoingAuth) -> None:
+        self.links = links
+        self.consumers = consumers
+        self.outgoing = outgoing
+
+    def configure(
+        self,
+        link: Link,
+        incoming: dict[str, Any] | None,
+        outgoing: dict[str, Any] | None,
+        actor: HostUser,
+        report: SideReport,
+    ) -> None:
+        """If any detail is refused the link is deleted again, so a failed create leaves nothing behind."""
+        if not incoming and not outgoing:
+            return
+        try:
+            if incoming:
+                self.consumers.set(link.id, _incoming_settings(incoming), actor=actor)
+            if outgoing:
+                config = {k: v for k, v in outgoing.items() if k != "twoLOAllowed"}
+                self.outgoing.config.set_provider(link, OAUTH, enabled=True, config=config, actor=actor)
+                if outgoing.get("twoLOAllowed"):
+                    self.outgoing.config.set_provider(link, TWO_LEGGED_OAUTH, enabled=True, config={}, actor=actor)
+        except AppLinksError as exc:
+            self.links.delete(link.id, actor=actor)
+            exc.message = f"{exc.message}; the link was not created"
+            exc.args = (exc.message,)
+            raise
+        report.incoming = self.consumers.level(link.id).to_json()
+        report.outgoing = self.outgoing.level(link)

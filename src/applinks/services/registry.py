@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from applinks.discovery.manifest import fetch_manifest
-from applinks.domain.links import Link
+from applinks.domain.link import Link, check_may_change, check_may_create
 from applinks.domain.manifest import Manifest
 from applinks.domain.types import TypeRegistry
 from applinks.errors import (
@@ -19,7 +19,6 @@ from applinks.errors import (
     InvalidInput,
     LinkNotFound,
     NameTaken,
-    PermissionDenied,
     RemoteError,
     SelfLink,
 )
@@ -89,6 +88,17 @@ def remote_display_url(manifest: Manifest, rpc_url: str) -> str:
         return normalise_url(manifest.url)
     except InvalidInput:
         return rpc_url
+
+
+def check_cloud_https(url: str) -> None:
+    """Links to Atlassian cloud sites must use https (protocol.md §6.1 step 5)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().rstrip(".")
+    if (host == "atlassian.net" or host.endswith(".atlassian.net")) and parts.scheme != "https":
+        raise InvalidInput(
+            f"links to Atlassian cloud sites must use https://: use https://{parts.netloc}{parts.path}",
+            key="applinks.url.cloud_https",
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,8 +201,7 @@ class LinkService:
     ) -> Link:
         """``PUT /applicationlink/{id}`` of an absent link: the manifest at ``rpc_url`` is fetched first and
         must carry ``link_id`` (400 if unreachable or different)."""
-        if is_system and not actor.is_sysadmin:
-            raise PermissionDenied("only a system administrator can create a system link")
+        check_may_create(is_system, actor)
         if not is_valid_application_id(link_id):
             raise InvalidInput(f"{link_id!r} is not a valid application ID", key="applinks.id.invalid")
         if not rpc_url:
@@ -231,8 +240,7 @@ class LinkService:
 
     def create(self, link: Link, *, actor: HostUser) -> Link:
         """Store a new link (name de-duplicated, first of its type primary). 409 on a duplicate."""
-        if link.is_system and not actor.is_sysadmin:
-            raise PermissionDenied("only a system administrator can create a system link")
+        check_may_create(link.is_system, actor)
         if not is_valid_application_id(link.id):
             raise InvalidInput(f"{link.id!r} is not a valid application ID", key="applinks.id.invalid")
         if link.id == self._own_id():
@@ -329,8 +337,7 @@ class LinkService:
         link = repo.get_link(conn, link_id) if _is_key(link_id, MAX_ID) else None
         if link is None:
             raise LinkNotFound(f"no application link with ID {link_id!r}", link_id=link_id)
-        if link.is_system and not actor.is_sysadmin:
-            raise PermissionDenied("only a system administrator can change or delete a system link")
+        check_may_change(link, actor)
         return link
 
 

@@ -1,8 +1,8 @@
 """``make demo``: two reference applications ("Tracker" and "Wiki") as real ``applinks serve`` processes.
 
-The demo runs as a list of steps over one ``Demo``; a later feature adds its own step (say, linking the two
-two-way) by writing a function ``step(demo)`` and inserting it into ``STEPS``. ``--check`` runs every step,
-then stops both instances and exits 0: what the test suite and CI run.
+Wiki links to Tracker two-way through the wizard and calls it as a user. The demo runs as a list of steps over
+one ``Demo``; a feature adds its own step by writing a function ``step(demo)`` and inserting it into
+``STEPS``. ``--check`` runs every step, then stops both instances and exits 0: what the test suite and CI run.
 """
 
 from __future__ import annotations
@@ -27,14 +27,20 @@ from typing import IO, Any
 from applinks.discovery.manifest import fetch_manifest
 from applinks.domain.manifest import Manifest
 from applinks.errors import AppLinksError, RemoteError
+from applinks.host import HostUser
 from applinks.instance import Instance
+from applinks.refapp.host import RefappHost
 from applinks.refapp.users import UserStore
+from applinks.services.registry import normalise_url
+from applinks.services.wizard.model import CreateLinkRequest, CreateLinkResult
 from applinks.settings import Settings
 from applinks.transport.client import OutboundClient, TransportOptions
 from applinks.web.pages import ADMIN_PATH
 
 HOST = "127.0.0.1"
 ADMIN = "admin"
+DEMO_USER = "alice"
+WHOAMI = "/plugins/servlet/applinks/whoami"
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 20.0
 
@@ -193,12 +199,75 @@ def verify(demo: Demo) -> None:
         raise DemoError("the demo instances share an application ID; delete the demo data directory")
 
 
-def link_two_way(demo: Demo) -> None:
-    """Wiki links to Tracker two-way through the wizard ("same set of users": OAuth with impersonation) and
-    calls Tracker's whoami as the demo user ``alice``; the lifecycle area owns the step."""
-    from applinks.services.wizard import demo_link
+def link_and_call(
+    local: Instance, remote_url: str, remote_admin: tuple[str, str], *, actor: HostUser, user: str = DEMO_USER
+) -> tuple[CreateLinkResult | None, str]:
+    """Link ``local`` two-way to ``remote_url`` with "the same set of users" (OAuth with impersonation), unless
+    it is linked already, then call the remote's whoami as ``user`` by impersonation. Returns the create
+    result (None when the link existed) and the name the remote saw."""
+    manifest = fetch_manifest(local.outbound, remote_url)
+    result = None
+    if not local.links.exists(manifest.id):
+        request = CreateLinkRequest(
+            url=remote_url,
+            two_way=True,
+            remote_username=remote_admin[0],
+            remote_password=remote_admin[1],
+            same_users=True,
+        )
+        result = local.wizard.create(request, actor=actor)
+        if not result.authentication_complete:
+            problems = "; ".join(result.local.problems + (result.remote.problems if result.remote else []))
+            raise AppLinksError(f"the link was made but its authentication was not: {problems}", key="applinks.demo")
+    link = local.links.get(manifest.id)
+    if link.rpc_url != normalise_url(remote_url):
+        # The demo found a new port for the remote since the link was made: follow it (same application).
+        link = local.lifecycle.relocate(link.id, remote_url, actor=actor).link
+    answer = local.outgoing.request_factory(link, user).get(WHOAMI)
+    if answer.status_code != 200:
+        raise AppLinksError(f"{link.name} answered HTTP {answer.status_code} to a call as {user}", key="applinks.demo")
+    return result, answer.text
 
-    demo_link(demo)
+
+def _demo_password(demo: Demo) -> str:
+    """The demo user's one password on both instances, kept in ``<demo data>/alice.json``."""
+    secret_file = demo.root / f"{DEMO_USER}.json"
+    if secret_file.exists():
+        return str(json.loads(secret_file.read_text())["password"])
+    password = secrets.token_urlsafe(9)
+    _write_private(secret_file, {"password": password})
+    return password
+
+
+def link_two_way(demo: Demo) -> None:
+    """Wiki links to Tracker two-way through the wizard ("same set of users" → OAuth with impersonation) and
+    calls Tracker's whoami as the demo user by impersonation. ``alice`` is created on both instances."""
+    tracker, wiki = demo.node("Tracker"), demo.node("Wiki")
+    password = _demo_password(demo)
+    instances: list[Instance] = []
+    try:
+        for node in (tracker, wiki):
+            settings = Settings(
+                data_dir=node.data_dir, base_url=node.url, name=node.name, application_type=node.app_type
+            )
+            instance = Instance(settings)
+            instances.append(instance)
+            users = RefappHost.attach(instance).users
+            if users.get_user(DEMO_USER) is None:
+                users.add(DEMO_USER, password, full_name="Alice (on both instances)")
+        local = instances[1]
+        actor = local.host.get_user(ADMIN) if local.host is not None else None
+        if actor is None:
+            raise AppLinksError("the Wiki demo instance has no admin user", key="applinks.demo")
+        result, seen = link_and_call(local, tracker.url, (ADMIN, tracker.password), actor=actor)
+    finally:
+        for instance in instances:
+            instance.close()
+    notes = demo.extras.setdefault("notes", [])
+    made = "linked two-way just now" if result is not None else "already linked two-way"
+    notes.append(f"Wiki and Tracker are {made}: OAuth with impersonation (the servers have the same set of users)")
+    notes.append(f"Wiki called Tracker's whoami as {DEMO_USER} by impersonation; Tracker answered {seen!r}")
+    notes.append(f"{DEMO_USER} exists on both; password {password}")
 
 
 def report(demo: Demo) -> None:
@@ -323,7 +392,7 @@ def run(root: Path, *, check: bool = False, out: Callable[[str], None] = print) 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m applinks.demo", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m applinks.refapp.demo", description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=Path("demo-data"), help="where both instances keep data")
     parser.add_argument("--check", action="store_true", help="start both, verify their manifests, stop, exit 0")
     args = parser.parse_args(argv)

@@ -6,12 +6,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.domain.manifest import Manifest
 from applinks.errors import DuplicateLink, InvalidInput, LinkNotFound, NameTaken, PermissionDenied, SelfLink
 from applinks.host import HostUser
 from applinks.instance import Instance
-from applinks.services.links import (
+from applinks.services.registry import (
     LinkUpdate,
     clean_name,
     next_free_name,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from applinks.services.wizard import link_and_call
+from applinks.refapp.demo import link_and_call
 from tests.support import LiveInstance
 
 

@@ -1,4 +1,5 @@
-"""Diagnostics use cases: check links (one, or many concurrently), keep their last status, OAuth levels."""
+"""``DiagnosticsService``: check links (one, or many concurrently), keep their last status, OAuth levels, and
+the background checks of a serving instance (the base-URL self-check and the monitor)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,14 @@ from typing import Any
 from sqlalchemy import Engine
 
 from applinks.diagnostics.checks import Diagnoser
+from applinks.diagnostics.monitor import Monitor
+from applinks.diagnostics.selfcheck import SelfCheck
 from applinks.diagnostics.status import AuthLevels, Finding, LinkStatus
-from applinks.domain.links import Link
+from applinks.domain.link import Link
 from applinks.host import HostUser
-from applinks.services.links import LinkService
+from applinks.services.registry import LinkService
 from applinks.storage import diagnostics as store
+from applinks.transport.client import OutboundClient
 
 log = logging.getLogger("applinks.diagnostics")
 
@@ -26,13 +30,37 @@ Listener = Callable[[LinkStatus], None]
 class DiagnosticsService:
     """Checks links and records what it found; every result is persisted and passed to the listeners."""
 
-    def __init__(self, engine: Engine, links: LinkService, diagnoser: Diagnoser) -> None:
+    def __init__(self, engine: Engine, links: LinkService, diagnoser: Diagnoser, *, monitor_interval: float) -> None:
         self.engine = engine
         self.links = links
         self.diagnoser = diagnoser
+        self.monitor_interval = monitor_interval
         self.listeners: list[Listener] = []
         self.instance_warnings: list[Finding] = []
         diagnoser.instance_warnings = lambda: list(self.instance_warnings)
+        self.self_check: SelfCheck | None = None
+        self.monitor: Monitor | None = None
+
+    # -- background ----------------------------------------------------------------------------------
+    def start_background(self, outbound: OutboundClient, application_id: str, *, self_check: bool = True) -> None:
+        """Start the base-URL self-check and (when ``monitor_interval`` > 0) the monitor, once; ``stop`` ends
+        them."""
+        if self_check and self.self_check is None:
+
+            def report(finding: Finding | None) -> None:
+                self.instance_warnings = [finding] if finding else []
+
+            self.self_check = SelfCheck(outbound, self.diagnoser.base_url, application_id, report)
+            self.self_check.start()
+        if self.monitor_interval > 0 and self.monitor is None:
+            self.monitor = Monitor(self.monitor_interval, self.check_all)
+            self.monitor.start()
+
+    def stop(self) -> None:
+        if self.monitor is not None:
+            self.monitor.stop()
+        if self.self_check is not None:
+            self.self_check.stop()
 
     # -- checks --------------------------------------------------------------------------------------
     def check(self, link_id: str, user: HostUser | None = None) -> LinkStatus:
