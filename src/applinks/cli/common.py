@@ -1,5 +1,5 @@
 """What every command shares: settings from options and environment, the instance (with the reference
-application as its host), clear errors, questions, tables or JSON."""
+application as its host), clear errors, tables or JSON."""
 
 from __future__ import annotations
 
@@ -35,11 +35,6 @@ console = Console()
 
 # The operator at the command line owns the installation: a system administrator.
 CLI_ACTOR = HostUser("cli", "command line", is_admin=True, is_sysadmin=True)
-Json = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
-AsUser = Annotated[
-    str | None,
-    typer.Option("--as", help="The local user whose access to the remote application is used for the remote call."),
-]
 
 
 class State:
@@ -167,29 +162,6 @@ def open_instance(*, create: bool = False, **overrides: Any) -> Iterator[Instanc
             yield instance
         finally:
             instance.close()
-
-
-def local_user(instance: Instance, name: str | None, why: str) -> HostUser:
-    """The local user ``--as`` names, for commands that call the remote application as a user."""
-    if not name:
-        fail(f"{why} calls the remote application as a user: give --as USER (a local user)")
-    user = instance.host.get_user(name) if instance.host is not None else None
-    if user is None:
-        fail(f"there is no local user called {name!r}")
-    return user
-
-
-def warn(message: str) -> None:
-    typer.secho("warning: " + message, err=True, fg="yellow")
-
-
-def confirm(question: str, yes: bool) -> bool:
-    """``yes`` answers every question; without a terminal to ask, the answer is no."""
-    if yes:
-        return True
-    if not sys.stdin.isatty():
-        return False
-    return bool(typer.confirm(question, default=False))
 
 
 def print_table(table: Table) -> None:

@@ -40,14 +40,12 @@ AsUser = Annotated[
 ]
 
 
-def register(app: typer.Typer) -> None:
-    """Add the lifecycle commands to the ``link`` group and the entity groups to ``app``."""
-    from applinks.cli import links
-
-    links.app.command("create")(create)
-    links.app.command("relocate")(relocate)
-    links.app.command("edit")(edit)
-    links.app.command("check-moved")(check_moved)
+def register(app: typer.Typer, link_app: typer.Typer) -> None:
+    """Add the lifecycle commands to the ``link`` group (``link_app``) and the entity groups to ``app``."""
+    link_app.command("create")(create)
+    link_app.command("relocate")(relocate)
+    link_app.command("edit")(edit)
+    link_app.command("check-moved")(check_moved)
     app.add_typer(entity_app, name="entity-link", help="Entity links (a local entity linked to a remote one).")
     app.add_typer(entities_app, name="entities", help="Entities of the reference application (projects with keys).")
 

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from applinks.cli.common import CLI_ACTOR, LinkRef, cli_errors, console, emit, emit_one, open_instance
+from applinks.cli.lifecycle import delete_link
 
 app = typer.Typer(no_args_is_help=True)
 COLUMNS = ["id", "name", "typeId", "rpcUrl", "displayUrl", "isPrimary", "isSystem"]
@@ -36,8 +37,6 @@ def delete(
 ) -> None:
     """Delete a link (this end only, or with --both-ends the remote end too)."""
     if both_ends:
-        from applinks.cli.lifecycle import delete_link
-
         return delete_link(link_id, both_ends=True, as_user=as_user, yes=yes)
     with open_instance() as instance, cli_errors():
         link = instance.links.delete(link_id, actor=CLI_ACTOR)

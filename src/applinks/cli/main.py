@@ -96,7 +96,7 @@ app.add_typer(keys.app, name="keys", help="The encryption key file: rotate.")
 app.add_typer(legacy.app, name="legacy", help="Legacy authentication: Trusted Applications, Basic, migration to OAuth.")
 app.add_typer(oauth_app, name="oauth", help="OAuth 1.0a: this instance as a consumer, incoming consumers of links.")
 app.add_typer(oauth2_app, name="oauth2", help="OAuth 2.0: incoming OAuth 2.0 links (client ID and secret).")
-lifecycle.register(app)
+lifecycle.register(app, links.app)
 
 
 def main() -> None:
