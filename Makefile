@@ -26,8 +26,9 @@ run: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python -m applinks.refapp.demo $(DEMO_ARGS)
 
-## lint: ruff (lint and format check) and mypy --strict
+## lint: ruff (lint and format check), mypy --strict and the import-linter layer contracts (pyproject.toml)
 lint: $(STAMP)
+	$(BIN)/lint-imports --no-logo
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy

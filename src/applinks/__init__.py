@@ -51,7 +51,14 @@ from applinks.outbound.factory import AsyncRequestFactory, RequestFactory
 from applinks.settings import Settings
 from applinks.transport.client import OutboundResponse
 from applinks.web.app import create_app
-from applinks.web.deps import Principal, authenticate, require_admin, require_sysadmin, require_user
+from applinks.web.deps import (
+    Principal,
+    authenticate,
+    authenticate_async,
+    require_admin,
+    require_sysadmin,
+    require_user,
+)
 
 try:
     __version__ = version("applinks")
@@ -108,6 +115,7 @@ __all__ = [
     "UnexpectedStatus",
     "__version__",
     "authenticate",
+    "authenticate_async",
     "create_app",
     "require_admin",
     "require_sysadmin",

@@ -1,8 +1,10 @@
-"""docs/architecture.md stays the picture of the code: its module index lists every module of the package."""
+"""docs/architecture.md stays the picture of the code: its module index lists every module of the package, and
+the import-linter contracts that keep its layers true cover every module and ignore nothing."""
 
 from __future__ import annotations
 
 import importlib.util
+import tomllib
 from pathlib import Path
 from types import ModuleType
 
@@ -42,3 +44,36 @@ def test_index_generation_keeps_the_rest_of_the_document() -> None:
     assert synced.startswith("intro\n" + generator.START + "\n| module |")
     assert synced.endswith(generator.END + "\noutro\n")
     assert "stale" not in synced
+
+
+def _layers_contract() -> dict[str, object]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    layered = [c for c in config["contracts"] if c["type"] == "layers" and c.get("containers") == ["applinks"]]
+    assert len(layered) == 1, "one layers contract over the applinks package"
+    contract: dict[str, object] = layered[0]
+    return contract
+
+
+def test_every_top_level_module_has_a_layer() -> None:
+    """A module outside every layer would escape the import-linter contract that `make lint` runs."""
+    named = {
+        part.strip()
+        for layer in _layers_contract()["layers"]  # type: ignore[attr-defined]
+        for part in layer.replace("|", ":").split(":")
+    }
+    package = ROOT / "src" / "applinks"
+    actual = {p.stem for p in package.glob("*.py") if p.stem != "__init__"} | {
+        p.name for p in package.iterdir() if (p / "__init__.py").exists()
+    }
+    assert sorted(actual - named) == [], "give these modules a layer in pyproject.toml's import-linter contract"
+    assert sorted(named - actual) == [], "the contract names modules that no longer exist"
+
+
+def test_the_contracts_ignore_nothing() -> None:
+    """No contract may ignore its own violations (the one exception, annotations under TYPE_CHECKING, is a
+    documented top-level option, not an ignore list)."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    assert config["exclude_type_checking_imports"] is True
+    for contract in config["contracts"]:
+        assert "ignore_imports" not in contract, contract["name"]
+        assert not contract.get("unmatched_ignore_imports_alerting"), contract["name"]

@@ -54,6 +54,7 @@ DELIBERATELY_PRIVATE = {
     "check_may_change": "the system-link rule, applied by the services and the web layer",
     "check_may_create": "the system-link rule, applied by the services",
     "client_address": "rate-limit plumbing of the web layer: whom a request is counted against",
+    "carries_credentials": "web-layer plumbing: whether a request needs a thread to authenticate",
     "check_url": "transport internals: the address policy",
     "check_xsrf": "a dependency of applinks' own state-changing routes",
     "entity_directory": "how the instance reads the optional part of a host",

@@ -24,7 +24,7 @@ from applinks.transport.client import OutboundResponse
     [
         (RemoteUnreachable("x", kind="CONNECTION_REFUSED"), "CONNECTION_REFUSED"),
         (RemoteUnreachable("x", kind="UNKNOWN_HOST"), "UNKNOWN_HOST"),
-        (RemoteUnreachable("x", kind="TIMEOUT"), "CONNECTION_TIMEOUT"),
+        (RemoteUnreachable("x", kind="CONNECTION_TIMEOUT"), "CONNECTION_TIMEOUT"),
         (RemoteUnreachable("x", kind="SSL_UNTRUSTED"), "SSL_UNTRUSTED"),
         (RemoteUnreachable("x", kind="SSL_HOSTNAME_UNMATCHED"), "SSL_HOSTNAME_UNMATCHED"),
         (RemoteUnreachable("the certificate has expired", kind="SSL_UNMATCHED"), "SSL_UNMATCHED"),
