@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
+import signal
 import subprocess
 import threading
 from dataclasses import dataclass, field
@@ -64,6 +66,10 @@ class Child:
         return self.seen
 
     def kill(self) -> None:
+        """Kill the process and everything it started (its own session): `applinks serve --workers N` leaves
+        its worker processes running when only the supervisor dies."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
         if self.process.poll() is None:
             self.process.kill()
-            self.process.wait(timeout=10)
+        self.process.wait(timeout=10)
