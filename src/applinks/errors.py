@@ -40,6 +40,7 @@ layer maps it to, and a human message. Protocol errors carry their wire code so 
 from __future__ import annotations
 
 from typing import Any, ClassVar
+from urllib.parse import urlencode
 
 
 class AppLinksError(Exception):
@@ -307,8 +308,6 @@ class CredentialsRequired(AppLinksError):
 
     def authorisation_uri(self, callback: str | None = None) -> str:
         """The URL to send the user to; ``callback`` is where to come back afterwards (same origin)."""
-        from urllib.parse import urlencode
-
         if not callback:
             return self._authorisation_base
         sep = "&" if "?" in self._authorisation_base else "?"

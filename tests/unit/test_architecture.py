@@ -3,6 +3,7 @@ the import-linter contracts that keep its layers true cover every module and ign
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import tomllib
 from pathlib import Path
@@ -77,3 +78,24 @@ def test_the_contracts_ignore_nothing() -> None:
     for contract in config["contracts"]:
         assert "ignore_imports" not in contract, contract["name"]
         assert not contract.get("unmatched_ignore_imports_alerting"), contract["name"]
+
+
+def _imports_inside_functions(tree: ast.Module) -> list[int]:
+    """Line numbers of imports that run inside a function (not at module level, not under TYPE_CHECKING)."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            found += [inner.lineno for inner in ast.walk(node) if isinstance(inner, ast.Import | ast.ImportFrom)]
+    return found
+
+
+def test_no_module_imports_inside_a_function() -> None:
+    """Imports go at module level, where the layer contract sees them: a function-local import is how a
+    cycle or an upward import hides."""
+    package = ROOT / "src" / "applinks"
+    hidden = [
+        f"{path.relative_to(package)}:{line}"
+        for path in sorted(package.rglob("*.py"))
+        for line in _imports_inside_functions(ast.parse(path.read_text(encoding="utf-8")))
+    ]
+    assert hidden == []

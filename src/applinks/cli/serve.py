@@ -18,6 +18,7 @@ import uvicorn
 from uvicorn.supervisors.multiprocess import Multiprocess
 
 from applinks.cli.common import cli_errors, console, fail, make_settings
+from applinks.refapp.app import build_app
 from applinks.settings import Settings
 
 WILDCARD_HOSTS = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}  # noqa: S104 - mapping, not binding
@@ -74,8 +75,6 @@ def server_options(log_level: str) -> dict[str, Any]:
 
 def worker_app() -> Any:
     """The app of one worker process (uvicorn's factory), built from the settings the parent passed on."""
-    from applinks.refapp.app import build_app
-
     return build_app(Settings.model_validate_json(os.environ[WORKER_SETTINGS]))
 
 
@@ -131,8 +130,6 @@ def serve(
     ] = None,
 ) -> None:
     """Start the reference application with applinks embedded."""
-    from applinks.refapp.app import build_app
-
     if base_url is None and not os.environ.get("APPLINKS_BASE_URL"):
         base_url = default_base_url(host, port)
     settings = make_settings(base_url=base_url, name=name, application_type=app_type)

@@ -21,6 +21,7 @@ from applinks.outbound.providers.names import (
     ProviderName,
 )
 from applinks.storage import outbound as repo
+from applinks.transport.client import check_url
 
 LEVELS = ("disabled", "oauth", "impersonation")
 _URL_FIELDS = ("request_token_url", "access_token_url", "authorize_url")
@@ -219,8 +220,6 @@ def _text(value: Any, name: str, limit: int, *, required: bool = False) -> str:
 
 def _oauth_details(config: OutgoingConfig, given: Mapping[str, Any]) -> tuple[OutgoingConfig, str | None]:
     """Generic-remote OAuth details (protocol.md §6.2): consumer key, shared secret, endpoint URLs."""
-    from applinks.transport.client import check_url
-
     changes: dict[str, Any] = {}
     if "consumerKey" in given:
         changes["consumer_key"] = _text(given.get("consumerKey"), "consumerKey", 255) or None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -76,8 +76,6 @@ def admin_user(request: Request) -> HostUser | Response:
 
 
 def see_other(request: Request, path: str, **query: Any) -> RedirectResponse:
-    from urllib.parse import urlencode
-
     target = instance_of(request).url(path)
     wanted = {k: v for k, v in query.items() if v not in (None, "")}
     return RedirectResponse(target + ("?" + urlencode(wanted) if wanted else ""), status_code=303)
