@@ -46,6 +46,10 @@ class RefappHost:
     def login_url(self, next_url: str) -> str:
         return self.users.login_url(next_url)
 
+    def logout_url(self) -> str:
+        """Where the layout's Log out button posts (``web.pages.LogoutHost``)."""
+        return self.users.logout_url()
+
 
 def refapp_host(instance: Instance) -> RefappHost:
     """The reference application's host of an instance the reference application built."""
